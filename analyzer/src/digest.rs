@@ -1,0 +1,197 @@
+//! Per-fingerprint statistics that merge across files, threads and processes.
+
+use std::sync::Arc;
+
+use sketches_ddsketch::{Config, DDSketch};
+
+use crate::dialect::Dialect;
+use crate::event::{Origin, QueryEvent};
+use crate::normalize::Fingerprint;
+use crate::time::Timestamp;
+
+/// One real execution kept as an example: the slowest seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub sql: String,
+    pub params: Vec<Option<String>>,
+    pub duration_ms: Option<f64>,
+    pub origin: Option<Origin>,
+}
+
+/// Everything sqlsift keeps about one fingerprint.
+#[derive(Clone)]
+pub struct Digest {
+    pub id: Fingerprint,
+    pub shape: Arc<str>,
+    pub dialect: Dialect,
+    pub calls: u64,
+    pub errors: u64,
+    /// Sum of rows returned/affected over the calls that reported rows.
+    pub rows: u64,
+    pub rows_examined: u64,
+    /// Calls that reported a duration.
+    pub timed: u64,
+    pub total_ms: f64,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    /// Latency distribution (DDSketch, 1% relative accuracy): mergeable quantiles.
+    sketch: DDSketch,
+    pub first_seen: Option<Timestamp>,
+    pub last_seen: Option<Timestamp>,
+    pub sample: Sample,
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Digest")
+            .field("id", &self.id)
+            .field("shape", &self.shape)
+            .field("calls", &self.calls)
+            .field("total_ms", &self.total_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Digest {
+    /// A digest holding just `event`.
+    #[must_use]
+    pub fn new(id: Fingerprint, shape: Arc<str>, dialect: Dialect, event: &QueryEvent) -> Self {
+        let mut d = Digest {
+            id,
+            shape,
+            dialect,
+            calls: 0,
+            errors: 0,
+            rows: 0,
+            rows_examined: 0,
+            timed: 0,
+            total_ms: 0.0,
+            min_ms: None,
+            max_ms: None,
+            sketch: DDSketch::new(Config::defaults()),
+            first_seen: None,
+            last_seen: None,
+            sample: Sample {
+                sql: event.sql.clone(),
+                params: event.params.clone(),
+                duration_ms: event.duration_ms,
+                origin: event.origin.clone(),
+            },
+        };
+        d.record(event);
+        d
+    }
+
+    /// Adds one execution.
+    pub fn record(&mut self, e: &QueryEvent) {
+        self.calls += 1;
+        self.errors += u64::from(e.error.is_some());
+        self.rows += e.rows.unwrap_or(0);
+        self.rows_examined += e.rows_examined.unwrap_or(0);
+        if let Some(ms) = e.duration_ms.filter(|ms| ms.is_finite() && *ms >= 0.0) {
+            self.timed += 1;
+            self.total_ms += ms;
+            self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
+            self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
+            self.sketch.add(ms);
+            if self.sample.duration_ms.is_none_or(|s| ms > s) {
+                self.sample = Sample {
+                    sql: e.sql.clone(),
+                    params: e.params.clone(),
+                    duration_ms: Some(ms),
+                    origin: e.origin.clone(),
+                };
+            }
+        }
+        if let Some(ts) = e.ts {
+            self.first_seen = Some(self.first_seen.map_or(ts, |f| f.min(ts)));
+            self.last_seen = Some(self.last_seen.map_or(ts, |l| l.max(ts)));
+        }
+    }
+
+    /// Folds `other` (same fingerprint) into this digest.
+    pub fn merge(&mut self, other: &Digest) {
+        debug_assert_eq!(self.id, other.id);
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.rows += other.rows;
+        self.rows_examined += other.rows_examined;
+        self.timed += other.timed;
+        self.total_ms += other.total_ms;
+        self.min_ms = combine(self.min_ms, other.min_ms, f64::min);
+        self.max_ms = combine(self.max_ms, other.max_ms, f64::max);
+        // Both sketches use the default config, so merging cannot fail.
+        let _ = self.sketch.merge(&other.sketch);
+        self.first_seen = combine(self.first_seen, other.first_seen, Ord::min);
+        self.last_seen = combine(self.last_seen, other.last_seen, Ord::max);
+        let theirs_slower = match (self.sample.duration_ms, other.sample.duration_ms) {
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b > a,
+            _ => false,
+        };
+        if theirs_slower {
+            self.sample = other.sample.clone();
+        }
+    }
+
+    /// Mean duration of the timed calls.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn mean_ms(&self) -> Option<f64> {
+        (self.timed > 0).then(|| self.total_ms / self.timed as f64)
+    }
+
+    /// The `q` quantile (0.0–1.0) of durations, within 1% relative error.
+    #[must_use]
+    pub fn quantile_ms(&self, q: f64) -> Option<f64> {
+        self.sketch.quantile(q).ok().flatten()
+    }
+}
+
+fn combine<T: Copy>(a: Option<T>, b: Option<T>, pick: fn(T, T) -> T) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(pick(x, y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(ms: f64) -> QueryEvent {
+        QueryEvent {
+            duration_ms: Some(ms),
+            rows: Some(1),
+            ..QueryEvent::new(format!("SELECT {ms}"))
+        }
+    }
+
+    #[test]
+    fn quantiles_and_merge_agree_with_one_pass() {
+        let id = Fingerprint(1);
+        let mut all = Digest::new(id, "s".into(), Dialect::Generic, &ev(1.0));
+        let mut a = Digest::new(id, "s".into(), Dialect::Generic, &ev(1.0));
+        let mut b = Digest::new(id, "s".into(), Dialect::Generic, &ev(2.0));
+        all.record(&ev(2.0));
+        for i in 3..=100 {
+            let e = ev(f64::from(i));
+            all.record(&e);
+            if i % 2 == 0 { b.record(&e) } else { a.record(&e) }
+        }
+        a.merge(&b);
+        assert_eq!(a.calls, 100);
+        assert_eq!(a.rows, 100);
+        assert!((a.total_ms - 5050.0).abs() < 1e-9);
+        assert_eq!(a.max_ms, Some(100.0));
+        assert_eq!(a.min_ms, Some(1.0));
+        assert_eq!(a.sample.sql, "SELECT 100");
+        for q in [0.5, 0.95, 0.99] {
+            let (x, y) = (a.quantile_ms(q).unwrap(), all.quantile_ms(q).unwrap());
+            assert!((x - y).abs() < 1e-9, "q{q}: {x} vs {y}");
+        }
+        let p95 = a.quantile_ms(0.95).unwrap();
+        assert!((p95 - 95.0).abs() <= 95.0 * 0.02, "p95 {p95}");
+    }
+}

@@ -1,0 +1,20 @@
+//! sqlsift-analyzer: the core every entry point shares. It defines the
+//! [`QueryEvent`] all sources produce, reads logs into events ([`read`]),
+//! normalizes statements into fingerprints ([`normalize`]), parses each
+//! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
+//! ([`digest`], [`workload`]).
+
+pub mod dialect;
+pub mod digest;
+pub mod event;
+pub mod lexer;
+pub mod normalize;
+pub mod read;
+pub mod redact;
+pub mod shapes;
+pub mod time;
+pub mod workload;
+
+pub use dialect::Dialect;
+pub use event::QueryEvent;
+pub use normalize::{Fingerprint, Normalized, Normalizer};

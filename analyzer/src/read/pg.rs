@@ -1,0 +1,312 @@
+//! What PostgreSQL's three log formats share: turning log *messages* into events.
+//!
+//! PostgreSQL reports one statement in up to four messages, depending on
+//! `log_statement` and `log_min_duration_statement`:
+//! - `duration: 0.1 ms  statement: …` (or `execute <name>: …`) — complete;
+//! - `statement: …` / `execute <name>: …`, later `duration: 0.1 ms` — two halves;
+//! - a following `DETAIL:  parameters: $1 = '…'` for extended-protocol statements;
+//! - `ERROR:  …` followed by `STATEMENT:  …` for a failed one.
+//!
+//! The assembler keeps at most one pending statement per session and emits it
+//! once the session's next message shows nothing more will attach to it.
+
+use std::collections::HashMap;
+use std::collections::VecDeque;
+
+use std::sync::Arc;
+
+use super::{Malformed, Record};
+use crate::event::{Origin, QueryEvent};
+use crate::time::Timestamp;
+
+/// One log message, whichever format it came from.
+#[derive(Debug, Default)]
+pub struct Message {
+    pub line: u64,
+    pub ts: Option<Timestamp>,
+    /// The backend's identity (`pid:4711`), when the log shows it.
+    pub session: Option<String>,
+    pub user: Option<String>,
+    pub db: Option<String>,
+    /// The virtual transaction id (csvlog/jsonlog), for grouping into transactions.
+    pub vxid: Option<String>,
+    /// `LOG`, `ERROR`, `DETAIL`, `STATEMENT`, …
+    pub severity: String,
+    pub text: String,
+    /// csvlog/jsonlog carry DETAIL and the failed statement inline.
+    pub detail: Option<String>,
+    pub statement: Option<String>,
+}
+
+struct Pending {
+    event: QueryEvent,
+    /// Logged by `log_statement`; its duration comes in a later message.
+    awaiting_duration: bool,
+}
+
+pub struct Assembler {
+    source: &'static str,
+    file: Arc<str>,
+    pending: HashMap<String, Pending>,
+    /// The last ERROR per session, waiting for its STATEMENT.
+    errors: HashMap<String, (String, u64)>,
+    pub out: VecDeque<Record>,
+}
+
+/// What the text of a LOG message says.
+enum Log<'a> {
+    /// `duration: X ms  statement|execute …: SQL`
+    Complete { ms: f64, sql: &'a str },
+    /// `duration: X ms` alone.
+    Duration(f64),
+    /// `statement: SQL` or `execute …: SQL` without a duration.
+    Statement(&'a str),
+    /// parse/bind steps, connection and checkpoint logs, …
+    Other,
+    Bad(String),
+}
+
+fn classify(text: &str) -> Log<'_> {
+    if let Some(rest) = text.strip_prefix("duration: ") {
+        let Some((num, after)) = rest.split_once(" ms") else {
+            return Log::Bad(format!("duration without `ms`: {}", clip(text)));
+        };
+        let Ok(ms) = num.trim().parse::<f64>() else {
+            return Log::Bad(format!("unreadable duration `{num}`"));
+        };
+        let after = after.trim_start();
+        if after.is_empty() {
+            return Log::Duration(ms);
+        }
+        return match statement_text(after) {
+            Some(Some(sql)) => Log::Complete { ms, sql },
+            Some(None) => Log::Other,
+            None => Log::Bad(format!("unrecognised duration message: {}", clip(text))),
+        };
+    }
+    match statement_text(text) {
+        Some(Some(sql)) => Log::Statement(sql),
+        _ => Log::Other,
+    }
+}
+
+/// `statement: SQL` / `execute <name>: SQL` → `Some(Some(sql))`;
+/// `parse …: ` / `bind …: ` → `Some(None)` (a protocol step, not an execution);
+/// anything else → `None`.
+fn statement_text(text: &str) -> Option<Option<&str>> {
+    if let Some(sql) = text.strip_prefix("statement: ") {
+        return Some(Some(sql));
+    }
+    for (step, executes) in [("execute ", true), ("parse ", false), ("bind ", false)] {
+        if let Some(rest) = text.strip_prefix(step) {
+            let (_, sql) = rest.split_once(": ")?;
+            return Some(executes.then_some(sql));
+        }
+    }
+    None
+}
+
+fn clip(s: &str) -> &str {
+    match s.char_indices().nth(80) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Parses `parameters: $1 = '42', $2 = NULL, $3 = 'it''s'`.
+pub fn parse_parameters(detail: &str) -> Option<Vec<Option<String>>> {
+    let mut rest = detail.strip_prefix("parameters: ")?;
+    let mut params = Vec::new();
+    loop {
+        rest = rest.trim_start().strip_prefix('$')?;
+        let (_, after) = rest.split_once(" = ")?;
+        if let Some(r) = after.strip_prefix("NULL") {
+            params.push(None);
+            rest = r;
+        } else {
+            let body = after.strip_prefix('\'')?;
+            let mut value = String::new();
+            let mut chars = body.char_indices();
+            let end = loop {
+                let (i, c) = chars.next()?;
+                if c == '\'' {
+                    if body[i + 1..].starts_with('\'') {
+                        value.push('\'');
+                        chars.next();
+                        continue;
+                    }
+                    break i + 1;
+                }
+                value.push(c);
+            };
+            params.push(Some(value));
+            rest = &body[end..];
+        }
+        rest = rest.trim_start();
+        match rest.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => return Some(params),
+        }
+    }
+}
+
+impl Assembler {
+    pub fn new(source: &'static str, file: Arc<str>) -> Self {
+        Assembler {
+            source,
+            file,
+            pending: HashMap::new(),
+            errors: HashMap::new(),
+            out: VecDeque::new(),
+        }
+    }
+
+    fn event(&self, m: &Message, sql: &str) -> QueryEvent {
+        QueryEvent {
+            ts: m.ts,
+            sql: sql.to_owned(),
+            session: m.session.clone(),
+            user: m.user.clone(),
+            db: m.db.clone(),
+            txn: m.vxid.clone(),
+            source: Some(self.source.into()),
+            origin: Some(Origin {
+                file: self.file.clone(),
+                line: m.line,
+            }),
+            ..QueryEvent::default()
+        }
+    }
+
+    fn malformed(&mut self, line: u64, reason: String) {
+        self.out.push_back(Record::Malformed(Malformed {
+            file: self.file.clone(),
+            line,
+            reason,
+        }));
+    }
+
+    fn flush(&mut self, key: &str) {
+        if let Some(p) = self.pending.remove(key) {
+            self.out.push_back(Record::Event(p.event));
+        }
+    }
+
+    fn hold(&mut self, key: String, event: QueryEvent, awaiting_duration: bool) {
+        self.flush(&key);
+        self.pending.insert(
+            key,
+            Pending {
+                event,
+                awaiting_duration,
+            },
+        );
+    }
+
+    /// Takes one message; completed events and malformed records land in `out`.
+    pub fn push(&mut self, m: Message) {
+        let key = m.session.clone().unwrap_or_default();
+        match m.severity.as_str() {
+            "LOG" => self.log(m, key),
+            "DETAIL" => self.detail(&key, &m.text),
+            "STATEMENT" => self.failed_statement(&m, key, &m.text),
+            "ERROR" | "FATAL" | "PANIC" => {
+                if let Some(sql) = m.statement.as_deref() {
+                    // csvlog/jsonlog: the failed statement is part of the message.
+                    self.errors.insert(key.clone(), (m.text.clone(), m.line));
+                    self.failed_statement(&m, key, sql);
+                } else {
+                    self.errors.insert(key, (m.text, m.line));
+                }
+            }
+            // HINT, CONTEXT, QUERY, LOCATION, NOTICE, WARNING, INFO, DEBUGn: not about executions.
+            _ => {}
+        }
+    }
+
+    fn log(&mut self, m: Message, key: String) {
+        self.errors.remove(&key);
+        match classify(&m.text) {
+            Log::Complete { ms, sql } => {
+                let mut e = self.event(&m, sql);
+                e.duration_ms = Some(ms);
+                if let Some(p) = m.detail.as_deref().and_then(parse_parameters) {
+                    e.params = p;
+                }
+                self.hold(key, e, false);
+            }
+            Log::Statement(sql) => {
+                let mut e = self.event(&m, sql);
+                if let Some(p) = m.detail.as_deref().and_then(parse_parameters) {
+                    e.params = p;
+                }
+                self.hold(key, e, true);
+            }
+            Log::Duration(ms) => match self.pending.get_mut(&key) {
+                Some(p) if p.awaiting_duration => {
+                    p.event.duration_ms = Some(ms);
+                    self.flush(&key);
+                }
+                _ => {
+                    self.flush(&key);
+                    self.malformed(
+                        m.line,
+                        "duration without its statement (was the statement logged before this file begins?)".into(),
+                    );
+                }
+            },
+            Log::Other => {}
+            Log::Bad(why) => self.malformed(m.line, why),
+        }
+    }
+
+    fn detail(&mut self, key: &str, text: &str) {
+        if let Some(params) = parse_parameters(text)
+            && let Some(p) = self.pending.get_mut(key)
+        {
+            p.event.params = params;
+        }
+    }
+
+    /// A statement that failed with the session's last ERROR.
+    fn failed_statement(&mut self, m: &Message, key: String, sql: &str) {
+        let Some((error, _)) = self.errors.remove(&key) else {
+            return;
+        };
+        // Under log_statement=all the statement was already logged: mark that one.
+        if let Some(p) = self.pending.get_mut(&key)
+            && p.awaiting_duration
+            && p.event.sql == sql
+        {
+            p.event.error = Some(error);
+            self.flush(&key);
+            return;
+        }
+        self.flush(&key);
+        let mut e = self.event(m, sql);
+        e.error = Some(error);
+        self.out.push_back(Record::Event(e));
+    }
+
+    /// Emits every pending statement, in the order they were logged.
+    pub fn finish(&mut self) {
+        let mut rest: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
+        rest.sort_by_key(|p| p.event.origin.as_ref().map_or(0, |o| o.line));
+        self.out.extend(rest.into_iter().map(|p| Record::Event(p.event)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters() {
+        assert_eq!(
+            parse_parameters("parameters: $1 = '42', $2 = NULL, $3 = 'it''s, ok'"),
+            Some(vec![Some("42".into()), None, Some("it's, ok".into())])
+        );
+        assert_eq!(parse_parameters("parameters: $1 = 'unterminated"), None);
+        assert_eq!(parse_parameters("key (id)=(1) already exists"), None);
+    }
+}

@@ -1,0 +1,227 @@
+//! PostgreSQL stderr logs, whatever the `log_line_prefix`.
+//!
+//! A message line is `<prefix><SEVERITY>:  <text>`; PostgreSQL writes the lines
+//! after the first of a multi-line message with a leading tab. The prefix is
+//! free-form, so sqlsift finds the severity marker and then reads what it can
+//! from the prefix: a timestamp, the backend pid (`[4711]`), `user@db` or
+//! `user=…,db=…`.
+
+use super::Record;
+use std::sync::Arc;
+
+use super::lines::{LineFormat, Lines};
+use super::pg::{Assembler, Message};
+use crate::time::Timestamp;
+
+const SEVERITIES: [&str; 17] = [
+    "LOG", "ERROR", "DETAIL", "STATEMENT", "HINT", "CONTEXT", "QUERY", "LOCATION", "WARNING",
+    "NOTICE", "INFO", "FATAL", "PANIC", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4",
+];
+
+pub struct PgStderr {
+    asm: Assembler,
+    /// The message being read (continuation lines may still extend it).
+    current: Option<Message>,
+}
+
+impl PgStderr {
+    pub fn new(file: Arc<str>) -> Self {
+        PgStderr {
+            asm: Assembler::new("pg-stderr", file),
+            current: None,
+        }
+    }
+}
+
+/// Finds `SEVERITY:  ` and returns (prefix end, severity, text start).
+pub fn split_severity(line: &str) -> Option<(usize, &str, usize)> {
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&line.as_bytes()[from..], b":  ") {
+        let colon = from + i;
+        let head = &line[..colon];
+        let start = head
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        let word = &head[start..];
+        if SEVERITIES.contains(&word) || word == "DEBUG5" {
+            return Some((start, word, colon + 3));
+        }
+        from = colon + 1;
+    }
+    None
+}
+
+/// What the prefix tells: timestamp, session, user, database.
+pub fn parse_prefix(prefix: &str, m: &mut Message) {
+    let b = prefix.as_bytes();
+    // Timestamp: the first `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]`.
+    if let Some(i) = (0..b.len().saturating_sub(18)).find(|&i| {
+        b[i].is_ascii_digit() && b[i + 4] == b'-' && b[i + 7] == b'-' && b[i + 13] == b':'
+    }) {
+        let mut end = i + 19;
+        while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
+            end += 1;
+        }
+        // An alphabetic zone (`UTC`) or numeric offset after one space.
+        if end + 1 < b.len() && b[end] == b' ' && (b[end + 1].is_ascii_alphabetic() || b[end + 1] == b'+' || b[end + 1] == b'-') {
+            let z = end + 1;
+            let mut ze = z + 1;
+            while ze < b.len() && (b[ze].is_ascii_alphanumeric() || b[ze] == b':') {
+                ze += 1;
+            }
+            end = ze;
+        }
+        m.ts = Timestamp::parse(&prefix[i..end.min(b.len())]);
+    }
+    // Session: `[pid]` or `[pid-line]`.
+    let mut from = 0;
+    while let Some(open) = prefix[from..].find('[').map(|p| p + from) {
+        let digits: &str = &prefix[open + 1..];
+        let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 0 && matches!(digits.as_bytes().get(n), Some(b']' | b'-')) {
+            m.session = Some(format!("pid:{}", &digits[..n]));
+            break;
+        }
+        from = open + 1;
+    }
+    // `user=…,db=…` (pgbadger's suggested prefix) or `user@db`.
+    for part in prefix.split([',', ' ']) {
+        if let Some(u) = part.strip_prefix("user=") {
+            m.user = non_empty(u);
+        } else if let Some(d) = part.strip_prefix("db=") {
+            m.db = non_empty(d);
+        }
+    }
+    if m.user.is_none()
+        && let Some(at) = prefix.rfind('@')
+    {
+        let stop = |c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')' || c == ',';
+        let left = prefix[..at].rfind(stop).map_or(0, |p| p + 1);
+        let right = prefix[at + 1..].find(stop).map_or(prefix.len(), |p| p + at + 1);
+        m.user = non_empty(&prefix[left..at]);
+        m.db = non_empty(&prefix[at + 1..right]);
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let s = s.trim_matches(|c: char| c == '[' || c == ']' || c == ':');
+    (!s.is_empty() && s != "unknown").then(|| s.to_owned())
+}
+
+impl LineFormat for PgStderr {
+    fn line(&mut self, no: u64, line: &str, src: &Lines) -> Option<Record> {
+        // A continuation of the current message (PostgreSQL indents it with a tab).
+        if let Some(rest) = line.strip_prefix('\t')
+            && let Some(m) = self.current.as_mut()
+        {
+            m.text.push('\n');
+            m.text.push_str(rest);
+            return None;
+        }
+        match split_severity(line) {
+            Some((prefix_end, severity, text_start)) => {
+                let mut m = Message {
+                    line: no,
+                    severity: severity.to_owned(),
+                    text: line[text_start..].to_owned(),
+                    ..Message::default()
+                };
+                parse_prefix(&line[..prefix_end], &mut m);
+                if let Some(prev) = self.current.replace(m) {
+                    self.asm.push(prev);
+                }
+                None
+            }
+            None if line.trim().is_empty() => None,
+            None => Some(Record::Malformed(src.malformed(
+                no,
+                format!("not a log line (no `SEVERITY:  ` marker): {}", clip(line)),
+            ))),
+        }
+    }
+
+    fn end(&mut self, _src: &Lines) -> Option<Record> {
+        if let Some(m) = self.current.take() {
+            self.asm.push(m);
+        }
+        self.asm.finish();
+        None
+    }
+
+    fn ready(&mut self) -> Option<Record> {
+        self.asm.out.pop_front()
+    }
+}
+
+fn clip(s: &str) -> &str {
+    match s.char_indices().nth(80) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::read::{Format, test_util::read};
+
+    #[test]
+    fn duration_statement_with_debian_prefix() {
+        let log = "2026-11-27 10:00:00.123 UTC [4711] app@appdb LOG:  duration: 0.250 ms  statement: SELECT *\n\tFROM users\n\tWHERE id = 1\n";
+        let (ev, bad) = read(Format::PgStderr, log);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(ev.len(), 1);
+        let e = &ev[0];
+        assert_eq!(e.sql, "SELECT *\nFROM users\nWHERE id = 1");
+        assert_eq!(e.duration_ms, Some(0.25));
+        assert_eq!(e.session.as_deref(), Some("pid:4711"));
+        assert_eq!(e.user.as_deref(), Some("app"));
+        assert_eq!(e.db.as_deref(), Some("appdb"));
+        assert_eq!(e.ts.unwrap().to_string(), "2026-11-27T10:00:00.123000Z");
+    }
+
+    #[test]
+    fn statement_and_duration_lines_pair_per_session() {
+        let log = "\
+2026-11-27 10:00:00 UTC:127.0.0.1(5000):app@db:[1]: LOG:  statement: SELECT 1
+2026-11-27 10:00:00 UTC:127.0.0.1(5001):app@db:[2]: LOG:  statement: SELECT 2
+2026-11-27 10:00:00 UTC:127.0.0.1(5001):app@db:[2]: LOG:  duration: 2.000 ms
+2026-11-27 10:00:00 UTC:127.0.0.1(5000):app@db:[1]: LOG:  duration: 1.000 ms
+";
+        let (ev, bad) = read(Format::PgStderr, log);
+        assert!(bad.is_empty(), "{bad:?}");
+        let got: Vec<_> = ev.iter().map(|e| (e.sql.as_str(), e.duration_ms)).collect();
+        assert_eq!(got, [("SELECT 2", Some(2.0)), ("SELECT 1", Some(1.0))]);
+        assert_eq!(ev[0].user.as_deref(), Some("app"));
+        assert_eq!(ev[0].db.as_deref(), Some("db"));
+    }
+
+    #[test]
+    fn execute_with_parameters_and_errors() {
+        let log = "\
+2026-11-27 10:00:00.1 UTC [7] u@d LOG:  duration: 0.010 ms  parse <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.1 UTC [7] u@d LOG:  duration: 0.020 ms  bind <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.1 UTC [7] u@d DETAIL:  parameters: $1 = '5'
+2026-11-27 10:00:00.1 UTC [7] u@d LOG:  duration: 0.030 ms  execute <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.1 UTC [7] u@d DETAIL:  parameters: $1 = '5'
+2026-11-27 10:00:00.2 UTC [7] u@d ERROR:  column \"nope\" does not exist at character 8
+2026-11-27 10:00:00.2 UTC [7] u@d STATEMENT:  SELECT nope FROM t
+2026-11-27 10:00:00.3 UTC [7] u@d LOG:  duration: 5 ms
+";
+        let (ev, bad) = read(Format::PgStderr, log);
+        assert_eq!(ev.len(), 2, "{ev:?}");
+        assert_eq!(ev[0].params, vec![Some("5".to_string())]);
+        assert_eq!(ev[0].duration_ms, Some(0.03));
+        assert_eq!(ev[1].sql, "SELECT nope FROM t");
+        assert!(ev[1].error.as_deref().unwrap().contains("does not exist"));
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 8);
+    }
+
+    #[test]
+    fn stray_lines_are_reported_not_dropped() {
+        let (ev, bad) = read(Format::PgStderr, "garbage here\n2026-11-27 10:00:00 UTC [1] LOG:  duration: 1 ms  statement: SELECT 1\n");
+        assert_eq!(ev.len(), 1);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 1);
+    }
+}

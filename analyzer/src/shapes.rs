@@ -1,0 +1,120 @@
+//! Parses each *distinct* shape once with sqlparser (full parses are
+//! proportional to fingerprints, not to events) and keeps what later stages need.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+
+use crate::dialect::Dialect;
+use crate::lexer::{Kind, tokenize};
+use crate::normalize::Fingerprint;
+
+/// ORM-generated SQL nests deeper than sqlparser's default limit of 50.
+const RECURSION_LIMIT: usize = 100;
+
+/// What parsing a shape gave.
+#[derive(Debug, Clone)]
+pub struct ParsedShape {
+    /// The statements, or why sqlparser could not parse the shape.
+    pub statements: Result<Vec<Statement>, String>,
+    /// Tables the statement reads or writes, in first-mention order.
+    pub tables: Vec<String>,
+}
+
+impl ParsedShape {
+    #[must_use]
+    pub fn is_parsed(&self) -> bool {
+        self.statements.is_ok()
+    }
+}
+
+/// Parses a normalized shape: `?` placeholders become the dialect's bind
+/// markers and collapsed lists `(...)` / `[...]` a single placeholder.
+#[must_use]
+pub fn parse_shape(shape: &str, dialect: Dialect) -> ParsedShape {
+    let sql = parsable(shape, dialect);
+    let statements = Parser::new(&*dialect.parser_dialect())
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| e.to_string());
+    let mut tables: Vec<String> = Vec::new();
+    if let Ok(stmts) = &statements {
+        let _ = sqlparser::ast::visit_relations(stmts, |rel| {
+            let name = rel.to_string();
+            if !tables.contains(&name) {
+                tables.push(name);
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    ParsedShape { statements, tables }
+}
+
+/// Rewrites a shape's placeholders into ones sqlparser accepts.
+fn parsable(shape: &str, dialect: Dialect) -> String {
+    let mut out = String::with_capacity(shape.len() + 8);
+    let mut n = 0;
+    let mut placeholder = |out: &mut String| {
+        n += 1;
+        if dialect == Dialect::PostgreSql {
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push('?');
+        }
+    };
+    for t in tokenize(shape, dialect) {
+        match t.kind {
+            Kind::Placeholder | Kind::Ellipsis => placeholder(&mut out),
+            _ => out.push_str(t.text(shape)),
+        }
+    }
+    out
+}
+
+/// A cache of parsed shapes by fingerprint.
+#[derive(Debug, Default)]
+pub struct ShapeCache {
+    parsed: HashMap<Fingerprint, Arc<ParsedShape>>,
+}
+
+impl ShapeCache {
+    /// The parsed form of `shape`, parsing it on first sight.
+    pub fn get(&mut self, id: Fingerprint, shape: &str, dialect: Dialect) -> Arc<ParsedShape> {
+        self.parsed
+            .entry(id)
+            .or_insert_with(|| Arc::new(parse_shape(shape, dialect)))
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    #[test]
+    fn parses_normalized_shapes_of_each_dialect() {
+        for (sql, dialect, tables) in [
+            ("SELECT * FROM users WHERE id IN (1, 2) AND b = $1", Dialect::PostgreSql, vec!["users"]),
+            ("SELECT u.a FROM users u JOIN posts p ON p.uid = u.id WHERE p.x = 'y'", Dialect::MySql, vec!["users", "posts"]),
+            ("INSERT INTO t (a, b) VALUES (1, 2), (3, 4)", Dialect::Sqlite, vec!["t"]),
+            ("UPDATE \"Users\" SET a = :a WHERE id = ANY(ARRAY[1,2])", Dialect::PostgreSql, vec!["\"Users\""]),
+        ] {
+            let n = normalize(sql, dialect);
+            let p = parse_shape(&n.shape, dialect);
+            assert!(p.is_parsed(), "{sql}: {:?}", p.statements);
+            assert_eq!(p.tables, tables, "{sql}");
+        }
+    }
+
+    #[test]
+    fn unparsable_shapes_say_why() {
+        let p = parse_shape("selec ? frm t", Dialect::Generic);
+        assert!(p.statements.unwrap_err().contains("Expected"));
+    }
+}

@@ -1,0 +1,185 @@
+//! A workload: the digests of every fingerprint seen, plus what could not be read.
+//!
+//! [`ingest`] streams inputs through the normalizer on two threads per input
+//! (one reads and parses log lines, the other fingerprints and aggregates), so
+//! both cores work on a single large log and memory stays bounded by the number
+//! of distinct fingerprints.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
+use crate::dialect::Dialect;
+use crate::digest::Digest;
+use crate::event::QueryEvent;
+use crate::normalize::{Normalized, Normalizer};
+use crate::read::{self, Format, Malformed, OpenError, Record};
+
+/// How many malformed lines are kept with their location (all are counted).
+pub const MALFORMED_KEPT: usize = 1000;
+
+/// One input's share of a workload.
+#[derive(Debug, Clone)]
+pub struct InputSummary {
+    pub path: String,
+    pub format: Format,
+    pub events: u64,
+    pub malformed: u64,
+}
+
+/// Digests by fingerprint and the reading totals.
+#[derive(Debug, Default)]
+pub struct Workload {
+    pub digests: HashMap<crate::Fingerprint, Digest>,
+    pub events: u64,
+    pub malformed: u64,
+    /// The first [`MALFORMED_KEPT`] malformed lines, in input order.
+    pub malformed_lines: Vec<Malformed>,
+    pub inputs: Vec<InputSummary>,
+}
+
+impl Workload {
+    /// Adds one event whose normalization is `norm`.
+    pub fn add(&mut self, event: &QueryEvent, norm: &Normalized, dialect: Dialect) {
+        self.events += 1;
+        match self.digests.get_mut(&norm.id) {
+            Some(d) => d.record(event),
+            None => {
+                let d = Digest::new(norm.id, Arc::from(norm.shape.as_str()), dialect, event);
+                self.digests.insert(norm.id, d);
+            }
+        }
+    }
+
+    /// Counts a malformed line (keeping its location while there is room).
+    pub fn add_malformed(&mut self, m: Malformed) {
+        self.malformed += 1;
+        if self.malformed_lines.len() < MALFORMED_KEPT {
+            self.malformed_lines.push(m);
+        }
+    }
+
+    /// Folds another workload into this one.
+    pub fn merge(&mut self, other: Workload) {
+        self.events += other.events;
+        self.malformed += other.malformed;
+        let room = MALFORMED_KEPT.saturating_sub(self.malformed_lines.len());
+        self.malformed_lines.extend(other.malformed_lines.into_iter().take(room));
+        self.inputs.extend(other.inputs);
+        for (id, d) in other.digests {
+            match self.digests.get_mut(&id) {
+                Some(mine) => mine.merge(&d),
+                None => {
+                    self.digests.insert(id, d);
+                }
+            }
+        }
+    }
+}
+
+/// How to read inputs.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Force this format instead of detecting it per file.
+    pub format: Option<Format>,
+    /// Force this dialect instead of the format's own.
+    pub dialect: Option<Dialect>,
+}
+
+/// Events travel between the threads in batches, to keep channel costs off the per-event path.
+const BATCH: usize = 2048;
+
+/// Reads every input into one workload. `progress` hears of each chunk of
+/// bytes read (compressed size for `.gz`).
+///
+/// # Errors
+/// When an input cannot be opened or its format cannot be detected; nothing
+/// is read past the first such input.
+pub fn ingest(
+    paths: &[PathBuf],
+    opts: &IngestOptions,
+    progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+) -> Result<Workload, OpenError> {
+    let mut workload = Workload::default();
+    for path in paths {
+        let (format, records) = read::open(path, opts.format, progress.clone())?;
+        let dialect = opts.dialect.unwrap_or(format.dialect());
+        let mut part = ingest_records(records, dialect);
+        part.inputs.push(InputSummary {
+            path: path.display().to_string(),
+            format,
+            events: part.events,
+            malformed: part.malformed,
+        });
+        workload.merge(part);
+    }
+    Ok(workload)
+}
+
+/// Aggregates a stream of records, reading on a helper thread.
+#[must_use]
+pub fn ingest_records(records: read::Records, dialect: Dialect) -> Workload {
+    let (tx, rx) = sync_channel::<Vec<Record>>(8);
+    let reader = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        for r in records {
+            batch.push(r);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if tx.send(full).is_err() {
+                    return;
+                }
+            }
+        }
+        let _ = tx.send(batch);
+    });
+    let mut workload = Workload::default();
+    let mut normalizer = Normalizer::new(dialect);
+    let mut norm = Normalized::default();
+    for batch in rx {
+        for r in batch {
+            match r {
+                Record::Event(e) => {
+                    normalizer.normalize_into(&e.sql, &mut norm);
+                    workload.add(&e, &norm, dialect);
+                }
+                Record::Malformed(m) => workload.add_malformed(m),
+            }
+        }
+    }
+    // The reader thread only ends by sending or failing to send; a panic there would be a bug.
+    if reader.join().is_err() {
+        workload.add_malformed(Malformed {
+            file: "<reader>".into(),
+            line: 0,
+            reason: "the reader thread stopped unexpectedly; the input may be incomplete".into(),
+        });
+    }
+    workload
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::from_reader;
+
+    #[test]
+    fn aggregates_by_fingerprint_and_keeps_malformed_lines() {
+        let jsonl = r#"{"sql":"SELECT * FROM t WHERE id = 1","duration_ms":1}
+{"sql":"select * from t where id=2","duration_ms":3}
+oops
+{"sql":"SELECT * FROM u WHERE id = 1","duration_ms":2}
+"#;
+        let records = from_reader(Format::Jsonl, "w.jsonl".into(), Box::new(std::io::Cursor::new(jsonl.as_bytes().to_vec())));
+        let w = ingest_records(records, Dialect::Generic);
+        assert_eq!(w.events, 3);
+        assert_eq!(w.digests.len(), 2);
+        assert_eq!(w.malformed, 1);
+        assert_eq!(w.malformed_lines[0].to_string(), "w.jsonl:3: invalid event: expected value at line 1 column 1");
+        let t = w.digests.values().find(|d| d.shape.contains("from t")).unwrap();
+        assert_eq!(t.calls, 2);
+        assert!((t.total_ms - 4.0).abs() < 1e-9);
+        assert_eq!(t.sample.sql, "select * from t where id=2");
+    }
+}
