@@ -1,1 +1,34 @@
-fn main() {}
+//! The `sqlsift` command line: parses arguments, wires inputs to the analyzer
+//! and renders results. No analysis logic lives here.
+
+mod cli;
+mod commands;
+mod progress;
+mod report;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`sqlsift report … | head`) is not a failure.
+            if err
+                .chain()
+                .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "sqlsift: error: {err}");
+            for cause in err.chain().skip(1) {
+                let _ = writeln!(stderr, "  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -173,6 +173,15 @@ impl Tokens<'_> {
                 Kind::Placeholder
             }
             b'%' if next == b'(' => self.pyformat(),
+            // MySQL `@var` / `@@system.var` are names, not values.
+            b'@' if self.dialect == Dialect::MySql && (next == b'@' || is_ident_start(next)) && !self.is_at_placeholder() => {
+                self.pos += 1;
+                if self.peek(0) == b'@' {
+                    self.pos += 1;
+                }
+                self.word_chars();
+                Kind::Word
+            }
             b'@' if self.is_at_placeholder() => {
                 self.pos += 1;
                 self.word_chars();
@@ -279,6 +288,18 @@ impl Tokens<'_> {
     }
 
     fn number(&mut self) -> Kind {
+        // MySQL bit literal `0b1010`.
+        if self.peek(0) == b'0' && matches!(self.peek(1), b'b' | b'B') && matches!(self.peek(2), b'0' | b'1') {
+            self.pos += 2;
+            while matches!(self.peek(0), b'0' | b'1') {
+                self.pos += 1;
+            }
+            if !is_ident_char(self.peek(0)) {
+                return Kind::Number;
+            }
+            self.word_chars();
+            return Kind::Word;
+        }
         if self.peek(0) == b'0' && matches!(self.peek(1), b'x' | b'X') {
             self.pos += 2;
             while self.peek(0).is_ascii_hexdigit() {

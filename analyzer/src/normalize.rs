@@ -223,13 +223,23 @@ impl Normalizer {
             let text = t.text(sql);
             match t.kind {
                 Kind::Word => {
+                    // NULL/TRUE/FALSE are values where a value goes (`= NULL`,
+                    // `VALUES (NULL)`), not in `IS [NOT] NULL` or `NOT NULL`/`DEFAULT NULL`.
                     if let Some(kind) = keyword_literal(text) {
-                        if !(em.last_word_is("is") || (em.last_word_is("not") && prev_is_is(toks, i, sql))) {
+                        let value_position = matches!(em.prev, Prev::Start | Prev::Op | Prev::Open | Prev::Clause)
+                            && !em.last_word_is("is")
+                            && !em.last_word_is("not");
+                        if value_position {
                             literals.push(lit(kind, t));
                             em.push("?", Prev::Value);
                             i += 1;
                             continue;
                         }
+                    }
+                    // `ORDER BY a ASC` is `ORDER BY a`: ascending is the default.
+                    if text.eq_ignore_ascii_case("asc") {
+                        i += 1;
+                        continue;
                     }
                     em.push_word(text);
                 }
@@ -265,7 +275,8 @@ impl Normalizer {
                                 i = close + 1;
                                 continue;
                             }
-                            if em.last_word_is("values") && values_row_depth.is_none() {
+                            // MySQL also accepts the singular `VALUE (…), (…)`.
+                            if (em.last_word_is("values") || em.last_word_is("value")) && values_row_depth.is_none() {
                                 values_row_depth = Some(depth);
                             }
                             depth += 1;
@@ -328,17 +339,17 @@ fn keyword_literal(word: &str) -> Option<LiteralKind> {
     .then_some(LiteralKind::Keyword)
 }
 
-/// Whether the token two before `i` is `IS` (for `IS NOT NULL`).
-fn prev_is_is(toks: &[Token], i: usize, sql: &str) -> bool {
-    i >= 2 && toks[i - 2].text(sql).eq_ignore_ascii_case("is")
-}
-
-/// Whether a token may stand in a collapsible literal list.
-fn is_list_item(t: Token, sql: &str) -> bool {
+/// Whether a token may stand in a collapsible literal list: literals, signs,
+/// tuples, and casts of literals (`$1::uuid`).
+fn is_list_item(toks: &[Token], j: usize, sql: &str) -> bool {
+    let t = toks[j];
     match t.kind {
         Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder | Kind::Ellipsis => true,
-        Kind::Punct => matches!(t.text(sql), "," | "-" | "+" | "(" | ")"),
-        Kind::Word => keyword_literal(t.text(sql)).is_some(),
+        Kind::Punct => matches!(t.text(sql), "," | "-" | "+" | "(" | ")" | "::"),
+        Kind::Word => {
+            keyword_literal(t.text(sql)).is_some()
+                || (j > 0 && toks[j - 1].kind == Kind::Punct && toks[j - 1].text(sql) == "::")
+        }
         _ => false,
     }
 }
@@ -353,7 +364,7 @@ fn literal_list_end(toks: &[Token], open: usize, sql: &str, close: &str) -> Opti
         if t.kind == Kind::Punct && text == close && depth == 0 {
             return saw_item.then_some(j);
         }
-        if !is_list_item(*t, sql) {
+        if !is_list_item(toks, j, sql) {
             return None;
         }
         match text {
@@ -373,7 +384,7 @@ fn collect_literals(toks: &[Token], from: usize, to: usize, sql: &str, out: &mut
             Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder => {
                 out.push(lit(literal_kind(t.kind), t));
             }
-            Kind::Word => out.push(lit(LiteralKind::Keyword, t)),
+            Kind::Word if keyword_literal(t.text(sql)).is_some() => out.push(lit(LiteralKind::Keyword, t)),
             Kind::Punct if matches!(t.text(sql), "-" | "+") && toks.get(j + 1).is_some_and(|n| n.kind == Kind::Number) => {
                 out.push(Literal {
                     kind: LiteralKind::Number,
@@ -523,9 +534,15 @@ mod tests {
             ("SELECT count(*) FROM t WHERE x = -1 AND y > +2.5", "select count(*) from t where x = ? and y > ?"),
             ("SELECT a - 1 FROM t", "select a - ? from t"),
             ("SELECT * FROM t WHERE a IS NULL AND b IS NOT NULL AND c = NULL AND d = TRUE", "select * from t where a is null and b is not null and c = ? and d = ?"),
+            ("CREATE TABLE t (a int NOT NULL DEFAULT NULL, b bool DEFAULT TRUE)", "create table t(a int not null default null, b bool default true)"),
+            ("INSERT INTO t VALUES (NULL, true)", "insert into t values (?, ?)"),
             ("SELECT x::text, ARRAY[1,2] FROM t LIMIT 10 OFFSET 20", "select x::text, array[...] from t limit ? offset ?"),
             ("SELECT * FROM t WHERE a = :name AND b = %s AND c = %(c)s AND d = @p1 AND e = ?", "select * from t where a = ? and b = ? and c = ? and d = ? and e = ?"),
             ("/* hi */ SELECT 1 -- trailing\n", "select ?"),
+            ("SELECT * FROM x WHERE y IN ($1::uuid, $2::uuid)", "select * from x where y in (...)"),
+            ("SELECT a FROM t ORDER BY a ASC, b DESC", "select a from t order by a, b desc"),
+            ("INSERT INTO t (a) VALUE (1), (2)", "insert into t(a) value(?)"),
+            ("SELECT 0b1010, b'01', x'1F', 0x1F", "select ?, ?, ?, ?"),
             ("SELECT $f$ body $f$", "select ?"),
         ];
         for (raw, want) in cases {

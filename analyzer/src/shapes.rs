@@ -33,14 +33,24 @@ impl ParsedShape {
 
 /// Parses a normalized shape: `?` placeholders become the dialect's bind
 /// markers and collapsed lists `(...)` / `[...]` a single placeholder.
+///
+/// Where a literal is part of the grammar (`varchar(255)`, `SET NAMES 'utf8'`)
+/// the shape cannot parse; then the real `sample` statement is parsed instead.
 #[must_use]
-pub fn parse_shape(shape: &str, dialect: Dialect) -> ParsedShape {
-    let sql = parsable(shape, dialect);
-    let statements = Parser::new(&*dialect.parser_dialect())
-        .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_statements())
-        .map_err(|e| e.to_string());
+pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
+    let parse = |text: &str| {
+        Parser::new(&*dialect.parser_dialect())
+            .with_recursion_limit(RECURSION_LIMIT)
+            .try_with_sql(&parsable(text, dialect))
+            .and_then(|mut p| p.parse_statements())
+            .map_err(|e| e.to_string())
+    };
+    let statements = parse(shape).or_else(|shape_err| {
+        if sample.trim().is_empty() {
+            return Err(shape_err);
+        }
+        parse(sample).map_err(|_| shape_err)
+    });
     let mut tables: Vec<String> = Vec::new();
     if let Ok(stmts) = &statements {
         let _ = sqlparser::ast::visit_relations(stmts, |rel| {
@@ -83,11 +93,11 @@ pub struct ShapeCache {
 }
 
 impl ShapeCache {
-    /// The parsed form of `shape`, parsing it on first sight.
-    pub fn get(&mut self, id: Fingerprint, shape: &str, dialect: Dialect) -> Arc<ParsedShape> {
+    /// The parsed form of `shape` (whose real example is `sample`), parsing it on first sight.
+    pub fn get(&mut self, id: Fingerprint, shape: &str, sample: &str, dialect: Dialect) -> Arc<ParsedShape> {
         self.parsed
             .entry(id)
-            .or_insert_with(|| Arc::new(parse_shape(shape, dialect)))
+            .or_insert_with(|| Arc::new(parse_shape(shape, sample, dialect)))
             .clone()
     }
 }
@@ -106,7 +116,7 @@ mod tests {
             ("UPDATE \"Users\" SET a = :a WHERE id = ANY(ARRAY[1,2])", Dialect::PostgreSql, vec!["\"Users\""]),
         ] {
             let n = normalize(sql, dialect);
-            let p = parse_shape(&n.shape, dialect);
+            let p = parse_shape(&n.shape, "", dialect);
             assert!(p.is_parsed(), "{sql}: {:?}", p.statements);
             assert_eq!(p.tables, tables, "{sql}");
         }
@@ -114,7 +124,15 @@ mod tests {
 
     #[test]
     fn unparsable_shapes_say_why() {
-        let p = parse_shape("selec ? frm t", Dialect::Generic);
+        let p = parse_shape("selec ? frm t", "selec 1 frm t", Dialect::Generic);
         assert!(p.statements.unwrap_err().contains("Expected"));
+    }
+
+    #[test]
+    fn falls_back_to_the_sample_where_literals_are_grammar() {
+        let sql = "CREATE TABLE t (name varchar(255) NOT NULL)";
+        let n = normalize(sql, Dialect::MySql);
+        assert!(parse_shape(&n.shape, "", Dialect::MySql).statements.is_err());
+        assert_eq!(parse_shape(&n.shape, sql, Dialect::MySql).tables, ["t"]);
     }
 }

@@ -154,6 +154,7 @@ pub fn ingest_records(records: read::Records, dialect: Dialect) -> Workload {
             file: "<reader>".into(),
             line: 0,
             reason: "the reader thread stopped unexpectedly; the input may be incomplete".into(),
+            excerpt: None,
         });
     }
     workload

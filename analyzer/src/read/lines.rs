@@ -37,6 +37,7 @@ impl Lines {
             file: self.file.clone(),
             line,
             reason: reason.into(),
+            excerpt: None,
         }
     }
 

@@ -40,11 +40,28 @@ pub struct Malformed {
     pub file: Arc<str>,
     pub line: u64,
     pub reason: String,
+    /// The start of the offending text, kept apart from `reason` so that
+    /// redacted output can leave it out.
+    pub excerpt: Option<String>,
+}
+
+impl Malformed {
+    /// Attaches (the first 80 characters of) the offending text.
+    #[must_use]
+    pub fn with_excerpt(mut self, text: &str) -> Self {
+        let end = text.char_indices().nth(80).map_or(text.len(), |(i, _)| i);
+        self.excerpt = Some(text[..end].to_owned());
+        self
+    }
 }
 
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)?;
+        match &self.excerpt {
+            Some(x) => write!(f, ": {x}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::time::Timestamp;
 #[derive(Default)]
 pub struct MysqlSlow {
     entry: Entry,
+    ready: std::collections::VecDeque<Record>,
     /// `# Time:` applies to later entries until the next one.
     last_time: Option<Timestamp>,
 }
@@ -23,6 +24,9 @@ pub struct MysqlSlow {
 struct Entry {
     start_line: u64,
     has_header: bool,
+    /// A `use` or `SET timestamp` line was seen: headers are over, and the
+    /// next line is the statement even if it starts with `#`.
+    body_started: bool,
     ts: Option<Timestamp>,
     set_ts: Option<Timestamp>,
     user: Option<String>,
@@ -35,27 +39,38 @@ struct Entry {
     errno: Option<String>,
     sql: String,
     admin: bool,
-    bad: Option<(u64, String)>,
+    /// Header values that could not be read: reported, while the entry's
+    /// statement is still kept (without those values).
+    bad: Vec<(u64, String)>,
+    /// `use db;` — the entry's statement when nothing else follows it.
+    use_line: Option<String>,
 }
 
 impl MysqlSlow {
-    /// Closes the current entry; returns its record, if it makes one.
-    fn finish_entry(&mut self, src: &Lines) -> Option<Record> {
-        let e = std::mem::take(&mut self.entry);
-        if let Some((line, why)) = e.bad {
-            return Some(Record::Malformed(src.malformed(line, why)));
+    /// Closes the current entry; its records go to `ready`.
+    fn finish_entry(&mut self, src: &Lines) {
+        let mut e = std::mem::take(&mut self.entry);
+        for (line, why) in e.bad.drain(..) {
+            self.ready.push_back(Record::Malformed(src.malformed(line, why)));
         }
-        let sql = e.sql.trim_end();
+        let mut sql = e.sql.trim_end();
         if sql.is_empty() {
-            return (e.has_header && !e.admin).then(|| {
-                Record::Malformed(src.malformed(e.start_line, "slow-log entry without a statement"))
-            });
+            match e.use_line.as_deref() {
+                Some(use_line) => sql = use_line,
+                None => {
+                    if e.has_header && !e.admin {
+                        let m = src.malformed(e.start_line, "slow-log entry without a statement");
+                        self.ready.push_back(Record::Malformed(m));
+                    }
+                    return;
+                }
+            }
         }
         let rows = match (e.rows_sent, e.rows_affected) {
             (Some(0) | None, Some(a)) => Some(a),
             (s, _) => s,
         };
-        Some(Record::Event(QueryEvent {
+        self.ready.push_back(Record::Event(QueryEvent {
             ts: e.ts.or(e.set_ts).or(self.last_time),
             sql: sql.to_owned(),
             duration_ms: e.duration_ms,
@@ -71,7 +86,7 @@ impl MysqlSlow {
                 line: e.start_line,
             }),
             ..QueryEvent::default()
-        }))
+        }));
     }
 }
 
@@ -86,7 +101,7 @@ fn opens_entry(line: &str) -> bool {
 fn is_banner(line: &str) -> bool {
     line.contains(", Version: ") && line.contains("started with")
         || line.starts_with("Tcp port: ")
-        || line.starts_with("Time ") && line.contains("Id Command")
+        || line.starts_with("Time") && line.contains("Id Command")
 }
 
 /// `SET timestamp=N;`, `SET insert_id=N;`, `SET last_insert_id=N;`: session
@@ -115,7 +130,7 @@ impl Entry {
             if let Some(t) = part.strip_prefix("Time:") {
                 match Timestamp::parse(t) {
                     Some(ts) => self.ts = Some(ts),
-                    None => self.bad = Some((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
+                    None => self.bad.push((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
                 }
             } else if let Some(uh) = part.strip_prefix("User@Host:") {
                 self.user_host(uh);
@@ -169,7 +184,7 @@ impl Entry {
                 _ => false,
             };
             if bad {
-                self.bad = Some((no, format!("unreadable `{key}` value `{value}`")));
+                self.bad.push((no, format!("unreadable `{key}` value `{value}`")));
             }
         }
     }
@@ -178,11 +193,15 @@ impl Entry {
 impl LineFormat for MysqlSlow {
     fn line(&mut self, no: u64, line: &str, src: &Lines) -> Option<Record> {
         let in_statement = !self.entry.sql.is_empty();
+        let headers_over = self.entry.body_started && !in_statement;
         if line.starts_with('#')
+            && !(headers_over && !opens_entry(line))
             && (!in_statement || self.entry.sql.trim_end().ends_with(';') || opens_entry(line))
         {
             let starts_new = in_statement || self.entry.admin || self.entry.repeats(line);
-            let done = if starts_new { self.finish_entry(src) } else { None };
+            if starts_new {
+                self.finish_entry(src);
+            }
             if self.entry.start_line == 0 {
                 self.entry.start_line = no;
             }
@@ -190,7 +209,7 @@ impl LineFormat for MysqlSlow {
             if let Some(ts) = self.entry.ts {
                 self.last_time = Some(ts);
             }
-            return done;
+            return None;
         }
         if in_statement {
             self.entry.sql.push('\n');
@@ -200,12 +219,15 @@ impl LineFormat for MysqlSlow {
             }
             if let Some(db) = line.strip_prefix("use ").and_then(|r| r.strip_suffix(';')) {
                 self.entry.db = Some(db.trim_matches('`').to_owned());
+                self.entry.use_line = Some(line.to_owned());
+                self.entry.body_started = true;
                 return None;
             }
             if let Some((key, value)) = setting(line) {
                 if key == "timestamp" {
                     self.entry.set_ts = value.parse::<f64>().ok().map(Timestamp::from_unix_seconds);
                 }
+                self.entry.body_started = true;
                 return None;
             }
             if self.entry.start_line == 0 {
@@ -217,7 +239,12 @@ impl LineFormat for MysqlSlow {
     }
 
     fn end(&mut self, src: &Lines) -> Option<Record> {
-        self.finish_entry(src)
+        self.finish_entry(src);
+        None
+    }
+
+    fn ready(&mut self) -> Option<Record> {
+        self.ready.pop_front()
     }
 }
 
@@ -269,9 +296,13 @@ UPDATE users SET seen = 1;
     fn bad_numbers_and_empty_entries_are_reported() {
         let log = "# Query_time: abc  Lock_time: 0 Rows_sent: 1 Rows_examined: 1\nSELECT 1;\n# User@Host: a[a] @ b []\n# Query_time: 1  Lock_time: 0  Rows_sent: 0  Rows_examined: 0\n";
         let (ev, bad) = read(Format::MysqlSlow, log);
-        assert!(ev.is_empty());
+        // The statement is kept, without the value that could not be read.
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].duration_ms, None);
+        assert_eq!(ev[0].rows, Some(1));
         assert_eq!(bad.len(), 2, "{bad:?}");
         assert_eq!(bad[0].line, 1);
+        assert!(bad[0].reason.contains("Query_time"));
         assert!(bad[1].reason.contains("without a statement"));
     }
 }

@@ -63,16 +63,17 @@ enum Log<'a> {
     Statement(&'a str),
     /// parse/bind steps, connection and checkpoint logs, …
     Other,
-    Bad(String),
+    /// Unreadable: the reason (the message text is the excerpt).
+    Bad(&'static str),
 }
 
 fn classify(text: &str) -> Log<'_> {
     if let Some(rest) = text.strip_prefix("duration: ") {
         let Some((num, after)) = rest.split_once(" ms") else {
-            return Log::Bad(format!("duration without `ms`: {}", clip(text)));
+            return Log::Bad("duration without `ms`");
         };
         let Ok(ms) = num.trim().parse::<f64>() else {
-            return Log::Bad(format!("unreadable duration `{num}`"));
+            return Log::Bad("unreadable duration");
         };
         let after = after.trim_start();
         if after.is_empty() {
@@ -81,7 +82,7 @@ fn classify(text: &str) -> Log<'_> {
         return match statement_text(after) {
             Some(Some(sql)) => Log::Complete { ms, sql },
             Some(None) => Log::Other,
-            None => Log::Bad(format!("unrecognised duration message: {}", clip(text))),
+            None => Log::Bad("unrecognised duration message"),
         };
     }
     match statement_text(text) {
@@ -104,13 +105,6 @@ fn statement_text(text: &str) -> Option<Option<&str>> {
         }
     }
     None
-}
-
-fn clip(s: &str) -> &str {
-    match s.char_indices().nth(80) {
-        Some((i, _)) => &s[..i],
-        None => s,
-    }
 }
 
 /// Parses `parameters: $1 = '42', $2 = NULL, $3 = 'it''s'`.
@@ -178,12 +172,18 @@ impl Assembler {
         }
     }
 
-    fn malformed(&mut self, line: u64, reason: String) {
-        self.out.push_back(Record::Malformed(Malformed {
+    fn malformed(&mut self, line: u64, reason: &str, excerpt: Option<&str>) {
+        let m = Malformed {
             file: self.file.clone(),
             line,
-            reason,
-        }));
+            reason: reason.to_owned(),
+            excerpt: None,
+        };
+        let m = match excerpt {
+            Some(x) => m.with_excerpt(x),
+            None => m,
+        };
+        self.out.push_back(Record::Malformed(m));
     }
 
     fn flush(&mut self, key: &str) {
@@ -251,12 +251,13 @@ impl Assembler {
                     self.flush(&key);
                     self.malformed(
                         m.line,
-                        "duration without its statement (was the statement logged before this file begins?)".into(),
+                        "duration without its statement (was the statement logged before this file begins?)",
+                        None,
                     );
                 }
             },
             Log::Other => {}
-            Log::Bad(why) => self.malformed(m.line, why),
+            Log::Bad(why) => self.malformed(m.line, why, Some(&m.text)),
         }
     }
 

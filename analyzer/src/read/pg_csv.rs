@@ -40,6 +40,7 @@ impl PgCsv {
             file: self.file.clone(),
             line,
             reason,
+            excerpt: None,
         })
     }
 }

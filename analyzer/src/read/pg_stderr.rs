@@ -133,10 +133,10 @@ impl LineFormat for PgStderr {
                 None
             }
             None if line.trim().is_empty() => None,
-            None => Some(Record::Malformed(src.malformed(
-                no,
-                format!("not a log line (no `SEVERITY:  ` marker): {}", clip(line)),
-            ))),
+            None => Some(Record::Malformed(
+                src.malformed(no, "not a log line (no `SEVERITY:  ` marker)")
+                    .with_excerpt(line),
+            )),
         }
     }
 
@@ -150,13 +150,6 @@ impl LineFormat for PgStderr {
 
     fn ready(&mut self) -> Option<Record> {
         self.asm.out.pop_front()
-    }
-}
-
-fn clip(s: &str) -> &str {
-    match s.char_indices().nth(80) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 

@@ -1,0 +1,112 @@
+//! Command-line arguments (clap derive), validated before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sqlsift_analyzer::Dialect;
+use sqlsift_analyzer::read::Format;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  findings at or above the gate (--fail-on)
+  2  sqlsift could not do its job (bad arguments, unreadable input)";
+
+/// sqlsift watches the SQL an application executes and tells you what to fix.
+#[derive(Debug, Parser)]
+#[command(name = "sqlsift", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Digest captured workloads: the costliest statement shapes, with totals.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
+    /// Print the normalized shape and fingerprint id of SQL statements.
+    #[command(after_help = "Reads the statements from standard input when no SQL is given, one result per statement.")]
+    Fingerprint(FingerprintArgs),
+}
+
+/// How inputs are read.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Log files or captures to read (PostgreSQL stderr/csv/json logs, MySQL slow or
+    /// general logs, sqlsift JSONL, .sql files; any of them gzip-compressed).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Input format, instead of detecting it per file.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub input_format: Option<Format>,
+
+    /// SQL dialect to lex and parse with, instead of the input format's own.
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// How many fingerprints to list (0 = all). Default: 20 for text, all for json.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// What to rank fingerprints by.
+    #[arg(long, value_enum, default_value_t = SortKey::Total)]
+    pub sort: SortKey,
+
+    /// Replace literal values in samples and parameters (captured SQL carries personal data).
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// The SQL to fingerprint; standard input when absent.
+    pub sql: Option<String>,
+
+    /// SQL dialect whose lexing rules apply.
+    #[arg(long, value_parser = parse_dialect, default_value = "generic")]
+    pub dialect: Dialect,
+
+    /// Print JSON lines ({"id", "shape", "literals", "tags"}) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    /// Total execution time.
+    Total,
+    /// Number of executions.
+    Calls,
+    /// Mean execution time.
+    Mean,
+    /// 95th-percentile execution time.
+    P95,
+    /// Rows returned or affected.
+    Rows,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    s.parse()
+}

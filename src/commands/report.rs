@@ -1,0 +1,46 @@
+//! `sqlsift report`: digest captured workloads into a ranked report.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use sqlsift_analyzer::workload::{IngestOptions, ingest};
+
+use crate::cli::{OutputFormat, ReportArgs};
+use crate::{progress, report};
+
+pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    for path in &args.input.inputs {
+        if !path.is_file() {
+            anyhow::bail!("{}: no such file (or not a regular file)", path.display());
+        }
+    }
+    let bar = progress::for_inputs(&args.input.inputs);
+    let opts = IngestOptions {
+        format: args.input.input_format,
+        dialect: args.input.dialect,
+    };
+    let workload = ingest(&args.input.inputs, &opts, bar.as_ref().map(progress::callback))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let top = match (args.top, args.format) {
+        (Some(n), _) => Some(n),
+        (None, OutputFormat::Text) => Some(20),
+        (None, OutputFormat::Json) => None,
+    };
+    let r = report::build(
+        &workload,
+        &report::Options {
+            sort: args.sort,
+            top,
+            redact: args.redact,
+        },
+    );
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        OutputFormat::Text => report::write_text(&r, &mut out)?,
+        OutputFormat::Json => report::write_json(&r, &mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,232 @@
+//! The report: a workload turned into the versioned structure every output
+//! format renders. Its JSON form is the contract in DESIGN.md ("Report JSON").
+
+mod json;
+mod text;
+
+use serde::Serialize;
+use sqlsift_analyzer::digest::Digest;
+use sqlsift_analyzer::normalize::normalize;
+use sqlsift_analyzer::read::Malformed;
+use sqlsift_analyzer::redact::redact_sql;
+use sqlsift_analyzer::shapes::ShapeCache;
+use sqlsift_analyzer::workload::Workload;
+
+pub use json::write_json;
+pub use text::write_text;
+
+use crate::cli::SortKey;
+
+/// Bumped on any breaking change to the JSON shape.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub totals: Totals,
+    pub inputs: Vec<Input>,
+    /// Ranked by the chosen sort key, cut to the requested top N.
+    pub fingerprints: Vec<Fingerprint>,
+    /// Detectors, advice and lint findings (none yet at this stage).
+    pub findings: Vec<serde_json::Value>,
+    /// Located malformed lines (the first 1,000; `totals.malformed` counts all).
+    pub malformed_lines: Vec<MalformedLine>,
+    /// What the list is ranked by: total, calls, mean, p95 or rows.
+    pub sort: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Totals {
+    pub events: u64,
+    pub fingerprints: u64,
+    pub malformed: u64,
+    /// Fingerprints whose shape sqlparser could not parse (still counted and listed).
+    pub unparsed: u64,
+    /// Events dropped by a full interceptor queue (0 for files).
+    pub dropped: u64,
+    /// Sum of all timed executions, in milliseconds.
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Input {
+    pub path: String,
+    pub format: String,
+    pub events: u64,
+    pub malformed: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Fingerprint {
+    pub id: String,
+    pub shape: String,
+    pub dialect: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub rows: u64,
+    pub rows_examined: u64,
+    /// Duration figures are null when the input carried no durations.
+    pub total_ms: f64,
+    pub mean_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    /// Share of the workload's total time, 0–100.
+    pub time_pct: f64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub sample: String,
+    pub sample_params: Vec<Option<String>>,
+    /// `file:line` the sample was read from.
+    pub sample_origin: Option<String>,
+    pub tables: Vec<String>,
+    pub parsed: bool,
+    pub parse_error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MalformedLine {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+    pub excerpt: Option<String>,
+}
+
+/// How to build a report.
+pub struct Options {
+    pub sort: SortKey,
+    /// `None` lists every fingerprint.
+    pub top: Option<usize>,
+    pub redact: bool,
+}
+
+fn sort_value(d: &Digest, key: SortKey) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    match key {
+        SortKey::Total => d.total_ms,
+        SortKey::Calls => d.calls as f64,
+        SortKey::Mean => d.mean_ms().unwrap_or(0.0),
+        SortKey::P95 => d.quantile_ms(0.95).unwrap_or(0.0),
+        SortKey::Rows => d.rows as f64,
+    }
+}
+
+fn sort_name(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Total => "total",
+        SortKey::Calls => "calls",
+        SortKey::Mean => "mean",
+        SortKey::P95 => "p95",
+        SortKey::Rows => "rows",
+    }
+}
+
+/// Builds the report of `workload`.
+#[must_use]
+pub fn build(workload: &Workload, opts: &Options) -> Report {
+    let mut shapes = ShapeCache::default();
+    let mut digests: Vec<&Digest> = workload.digests.values().collect();
+    // Every distinct shape is parsed once, so that `unparsed` counts them all.
+    let parsed: Vec<_> = digests
+        .iter()
+        .map(|d| (d.id, shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect)))
+        .collect();
+    let unparsed = parsed.iter().filter(|(_, p)| !p.is_parsed()).count() as u64;
+    let total_ms: f64 = digests.iter().map(|d| d.total_ms).sum();
+    digests.sort_by(|a, b| {
+        sort_value(b, opts.sort)
+            .total_cmp(&sort_value(a, opts.sort))
+            .then(b.calls.cmp(&a.calls))
+            .then(a.id.cmp(&b.id))
+    });
+    let keep = match opts.top {
+        None | Some(0) => digests.len(),
+        Some(n) => n.min(digests.len()),
+    };
+    let fingerprints = digests[..keep]
+        .iter()
+        .map(|d| fingerprint(d, shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect).as_ref(), total_ms, opts.redact))
+        .collect();
+    Report {
+        version: VERSION,
+        totals: Totals {
+            events: workload.events,
+            fingerprints: workload.digests.len() as u64,
+            malformed: workload.malformed,
+            unparsed,
+            dropped: 0,
+            total_ms,
+        },
+        inputs: workload
+            .inputs
+            .iter()
+            .map(|i| Input {
+                path: i.path.clone(),
+                format: i.format.to_string(),
+                events: i.events,
+                malformed: i.malformed,
+            })
+            .collect(),
+        fingerprints,
+        findings: Vec::new(),
+        malformed_lines: workload
+            .malformed_lines
+            .iter()
+            .map(|m| malformed_line(m, opts.redact))
+            .collect(),
+        sort: sort_name(opts.sort),
+    }
+}
+
+fn fingerprint(
+    d: &Digest,
+    parsed: &sqlsift_analyzer::shapes::ParsedShape,
+    total_ms: f64,
+    redact: bool,
+) -> Fingerprint {
+    let (sample, sample_params) = if redact {
+        let norm = normalize(&d.sample.sql, d.dialect);
+        (
+            redact_sql(&d.sample.sql, &norm),
+            d.sample.params.iter().map(|p| p.as_ref().map(|_| "?".to_owned())).collect(),
+        )
+    } else {
+        (d.sample.sql.clone(), d.sample.params.clone())
+    };
+    Fingerprint {
+        id: d.id.to_string(),
+        shape: d.shape.to_string(),
+        dialect: d.dialect.to_string(),
+        calls: d.calls,
+        errors: d.errors,
+        rows: d.rows,
+        rows_examined: d.rows_examined,
+        total_ms: d.total_ms,
+        mean_ms: d.mean_ms(),
+        min_ms: d.min_ms,
+        p50_ms: d.quantile_ms(0.5),
+        p95_ms: d.quantile_ms(0.95),
+        p99_ms: d.quantile_ms(0.99),
+        max_ms: d.max_ms,
+        time_pct: if total_ms > 0.0 { d.total_ms * 100.0 / total_ms } else { 0.0 },
+        first_seen: d.first_seen.map(|t| t.to_string()),
+        last_seen: d.last_seen.map(|t| t.to_string()),
+        sample,
+        sample_params,
+        sample_origin: d.sample.origin.as_ref().map(|o| format!("{}:{}", o.file, o.line)),
+        tables: parsed.tables.clone(),
+        parsed: parsed.is_parsed(),
+        parse_error: parsed.statements.as_ref().err().cloned(),
+    }
+}
+
+fn malformed_line(m: &Malformed, redact: bool) -> MalformedLine {
+    MalformedLine {
+        file: m.file.to_string(),
+        line: m.line,
+        reason: m.reason.clone(),
+        excerpt: if redact { None } else { m.excerpt.clone() },
+    }
+}

@@ -1,0 +1,142 @@
+//! The terminal report: totals, the ranked fingerprints, and what could not be read.
+
+use std::io::Write;
+
+use super::Report;
+
+/// Longest shape shown in the table; the JSON report has the full text.
+const SHAPE_WIDTH: usize = 72;
+/// Malformed lines and unparsed shapes listed before "… and N more".
+const LIST_MAX: usize = 10;
+
+/// Writes `report` for a person at a terminal.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+    let t = &r.totals;
+    writeln!(
+        out,
+        "{} events, {} fingerprints, {} ms total; {} malformed lines, {} unparsed shapes",
+        thousands(t.events),
+        thousands(t.fingerprints),
+        ms(Some(t.total_ms)),
+        thousands(t.malformed),
+        thousands(t.unparsed),
+    )?;
+    for i in &r.inputs {
+        writeln!(
+            out,
+            "  {}  ({}, {} events, {} malformed)",
+            i.path,
+            i.format,
+            thousands(i.events),
+            thousands(i.malformed)
+        )?;
+    }
+    writeln!(out)?;
+    if r.fingerprints.is_empty() {
+        writeln!(out, "No statements found.")?;
+    } else {
+        writeln!(
+            out,
+            "Top {} fingerprints by {}:",
+            r.fingerprints.len(),
+            match r.sort {
+                "total" => "total time",
+                "p95" => "p95 time",
+                "mean" => "mean time",
+                other => other,
+            }
+        )?;
+        writeln!(
+            out,
+            "{:>3}  {:<16}  {:>9}  {:>11}  {:>5}  {:>9}  {:>9}  {:>9}  shape",
+            "#", "id", "calls", "total ms", "%", "mean ms", "p95 ms", "rows"
+        )?;
+        for (n, f) in r.fingerprints.iter().enumerate() {
+            writeln!(
+                out,
+                "{:>3}  {:<16}  {:>9}  {:>11}  {:>5.1}  {:>9}  {:>9}  {:>9}  {}{}",
+                n + 1,
+                f.id,
+                thousands(f.calls),
+                ms(Some(f.total_ms)),
+                f.time_pct,
+                ms(f.mean_ms),
+                ms(f.p95_ms),
+                thousands(f.rows),
+                clip(&f.shape, SHAPE_WIDTH),
+                if f.errors > 0 { format!("  [{} errors]", thousands(f.errors)) } else { String::new() },
+            )?;
+        }
+    }
+    let unparsed: Vec<_> = r.fingerprints.iter().filter(|f| !f.parsed).collect();
+    if !unparsed.is_empty() {
+        writeln!(out, "\nShapes sqlparser could not parse (counted, but not analysed further):")?;
+        for f in unparsed.iter().take(LIST_MAX) {
+            let why = f.parse_error.as_deref().unwrap_or("");
+            writeln!(out, "  {}  {}\n      {}", f.id, clip(&f.shape, SHAPE_WIDTH), why)?;
+        }
+        if unparsed.len() > LIST_MAX {
+            writeln!(out, "  … and {} more (see --format json)", unparsed.len() - LIST_MAX)?;
+        }
+    }
+    if t.malformed > 0 {
+        writeln!(out, "\nMalformed lines ({}):", thousands(t.malformed))?;
+        for m in r.malformed_lines.iter().take(LIST_MAX) {
+            write!(out, "  {}:{}: {}", m.file, m.line, m.reason)?;
+            match &m.excerpt {
+                Some(x) => writeln!(out, ": {x}")?,
+                None => writeln!(out)?,
+            }
+        }
+        if t.malformed > LIST_MAX as u64 {
+            writeln!(out, "  … and {} more (see --format json)", thousands(t.malformed - LIST_MAX as u64))?;
+        }
+    }
+    Ok(())
+}
+
+fn clip(s: &str, width: usize) -> String {
+    match s.char_indices().nth(width) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(v) if v >= 1000.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.3}"),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(ms(Some(0.1234)), "0.123");
+        assert_eq!(ms(Some(12.34)), "12.3");
+        assert_eq!(ms(None), "-");
+        assert_eq!(clip("abcdef", 3), "abc…");
+    }
+}
