@@ -3,11 +3,16 @@
 //! Its canonical interchange form is JSONL, one event per line, documented in
 //! `samples/README.md` with a JSON Schema in `samples/event.schema.json`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timestamp;
 
 /// One executed statement, as observed by any source. Only `sql` is required.
+///
+/// The attributes that repeat on every statement of a session are shared
+/// (`Arc<str>`), so readers and the interceptor do not allocate them per event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueryEvent {
     /// When the statement started (or was logged), UTC.
@@ -29,22 +34,22 @@ pub struct QueryEvent {
     pub rows_examined: Option<u64>,
     /// Connection / backend identity (`pid:4711`, `thread:12`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<String>,
+    pub session: Option<Arc<str>>,
     /// The application request this statement served (`GET /sessions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request: Option<String>,
+    pub request: Option<Arc<str>>,
     /// Transaction identity, where the source knows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub txn: Option<String>,
+    pub txn: Option<Arc<str>>,
     /// Database (schema) name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub db: Option<String>,
+    pub db: Option<Arc<str>>,
     /// Database user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<Arc<str>>,
     /// Which source produced the event (`proxy`, `pg-stderr`, `mysql-slow`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
     /// The error message if the statement failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -56,7 +61,7 @@ pub struct QueryEvent {
 /// The file and 1-based line an event was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
-    pub file: std::sync::Arc<str>,
+    pub file: Arc<str>,
     pub line: u64,
 }
 

@@ -145,7 +145,8 @@ impl Emitter<'_> {
             self.out.push(' ');
         }
         let begin = self.out.len();
-        self.out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        self.out.push_str(word);
+        self.out[begin..].make_ascii_lowercase();
         let lower = &self.out[begin..];
         let mut last = [0u8; 8];
         if lower.len() <= 8 {

@@ -15,7 +15,7 @@ impl LineFormat for Jsonl {
         Some(match serde_json::from_str::<QueryEvent>(line) {
             Ok(mut e) => {
                 if e.source.is_none() {
-                    e.source = Some("jsonl".into());
+                    e.source = Some(std::sync::Arc::from("jsonl"));
                 }
                 e.origin = Some(Origin {
                     file: src.file.clone(),

@@ -11,9 +11,8 @@ pub const MAX_LINE: usize = 64 * 1024 * 1024;
 
 pub struct Lines {
     reader: Box<dyn BufRead + Send>,
-    buf: Vec<u8>,
-    /// A returned line's buffer, reused for the next line.
-    spare: String,
+    /// A returned line's bytes, reused for the next line.
+    spare: Vec<u8>,
     line: u64,
     pub file: Arc<str>,
     done: bool,
@@ -23,8 +22,7 @@ impl Lines {
     pub fn new(reader: Box<dyn BufRead + Send>, file: Arc<str>) -> Self {
         Lines {
             reader,
-            buf: Vec::with_capacity(1024),
-            spare: String::new(),
+            spare: Vec::with_capacity(1024),
             line: 0,
             file,
             done: false,
@@ -44,7 +42,7 @@ impl Lines {
     /// Gives a line's buffer back so the next line can reuse its allocation.
     pub fn recycle(&mut self, line: String) {
         if line.capacity() > self.spare.capacity() {
-            self.spare = line;
+            self.spare = line.into_bytes();
         }
     }
 
@@ -54,10 +52,11 @@ impl Lines {
         if self.done {
             return None;
         }
-        self.buf.clear();
+        let mut buf = std::mem::take(&mut self.spare);
+        buf.clear();
         let read = (&mut self.reader)
             .take(MAX_LINE as u64)
-            .read_until(b'\n', &mut self.buf);
+            .read_until(b'\n', &mut buf);
         match read {
             Ok(0) => {
                 self.done = true;
@@ -70,22 +69,19 @@ impl Lines {
             }
         }
         self.line += 1;
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-        } else if self.buf.len() >= MAX_LINE {
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        } else if buf.len() >= MAX_LINE {
             // Skip the rest of an over-long line.
             let mut sink = Vec::new();
             let _ = self.reader.read_until(b'\n', &mut sink);
         }
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
         }
-        let mut text = std::mem::take(&mut self.spare);
-        text.clear();
-        match std::str::from_utf8(&self.buf) {
-            Ok(s) => text.push_str(s),
-            Err(_) => text.push_str(&String::from_utf8_lossy(&self.buf)),
-        }
+        // Valid UTF-8 becomes the line without a copy; anything else is read lossily.
+        let text = String::from_utf8(buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Some(Ok((self.line, text)))
     }
 }

@@ -5,6 +5,7 @@
 //! cannot make sense of as a [`Malformed`] record with its file and line.
 
 mod detect;
+mod intern;
 mod jsonl;
 mod lines;
 mod mysql_general;

@@ -7,18 +7,34 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use super::Record;
+use super::intern::Interner;
 use super::lines::{LineFormat, Lines};
 use crate::event::{Origin, QueryEvent};
 use crate::time::Timestamp;
 
-#[derive(Default)]
 pub struct MysqlGeneral {
+    interner: Interner,
+    source: Arc<str>,
     /// The last Query, which continuation lines may still extend.
     pending: Option<QueryEvent>,
     last_time: Option<Timestamp>,
     /// Per thread: (user, database).
-    threads: HashMap<String, (Option<String>, Option<String>)>,
+    threads: HashMap<Arc<str>, (Option<Arc<str>>, Option<Arc<str>>)>,
+}
+
+impl Default for MysqlGeneral {
+    fn default() -> Self {
+        MysqlGeneral {
+            interner: Interner::default(),
+            source: Arc::from("mysql-general"),
+            pending: None,
+            last_time: None,
+            threads: HashMap::new(),
+        }
+    }
 }
 
 struct Line<'a> {
@@ -80,17 +96,17 @@ impl LineFormat for MysqlGeneral {
         if cols.time.is_some() {
             self.last_time = cols.time;
         }
-        let thread = cols.thread.to_owned();
+        let thread = self.interner.get_prefixed("thread:", cols.thread);
         match cols.command {
             "Query" | "Execute" => {
                 let (user, db) = self.threads.get(&thread).cloned().unwrap_or_default();
                 self.pending = Some(QueryEvent {
                     ts: self.last_time,
                     sql: cols.argument.to_owned(),
-                    session: Some(format!("thread:{thread}")),
+                    session: Some(thread),
                     user,
                     db,
-                    source: Some("mysql-general".into()),
+                    source: Some(self.source.clone()),
                     origin: Some(Origin {
                         file: src.file.clone(),
                         line: no,
@@ -101,16 +117,17 @@ impl LineFormat for MysqlGeneral {
             "Connect" => {
                 // `app@localhost on shop using TCP/IP`
                 let arg = cols.argument;
-                let user = arg.split('@').next().filter(|u| !u.is_empty()).map(str::to_owned);
+                let user = arg.split('@').next().filter(|u| !u.is_empty()).map(|u| self.interner.get(u));
                 let db = arg
                     .split_once(" on ")
                     .and_then(|(_, r)| r.split_whitespace().next())
                     .filter(|d| *d != "using")
-                    .map(str::to_owned);
+                    .map(|d| self.interner.get(d));
                 self.threads.insert(thread, (user, db));
             }
             "Init DB" => {
-                self.threads.entry(thread).or_default().1 = Some(cols.argument.trim().to_owned());
+                let db = self.interner.get(cols.argument.trim());
+                self.threads.entry(thread).or_default().1 = Some(db);
             }
             "Quit" => {
                 self.threads.remove(&thread);

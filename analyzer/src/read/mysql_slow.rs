@@ -7,14 +7,18 @@
 //! A `#` line ends the statement when the statement so far ends with `;` or
 //! the line is one of the headers that always open an entry.
 
+use std::sync::Arc;
+
 use super::Record;
+use super::intern::Interner;
 use super::lines::{LineFormat, Lines};
 use crate::event::{Origin, QueryEvent};
 use crate::time::Timestamp;
 
-#[derive(Default)]
 pub struct MysqlSlow {
     entry: Entry,
+    interner: Interner,
+    source: Arc<str>,
     ready: std::collections::VecDeque<Record>,
     /// `# Time:` applies to later entries until the next one.
     last_time: Option<Timestamp>,
@@ -29,9 +33,9 @@ struct Entry {
     body_started: bool,
     ts: Option<Timestamp>,
     set_ts: Option<Timestamp>,
-    user: Option<String>,
-    thread: Option<String>,
-    db: Option<String>,
+    user: Option<Arc<str>>,
+    thread: Option<Arc<str>>,
+    db: Option<Arc<str>>,
     duration_ms: Option<f64>,
     rows_sent: Option<u64>,
     rows_affected: Option<u64>,
@@ -46,6 +50,18 @@ struct Entry {
     use_line: Option<String>,
 }
 
+impl Default for MysqlSlow {
+    fn default() -> Self {
+        MysqlSlow {
+            entry: Entry::default(),
+            interner: Interner::default(),
+            source: Arc::from("mysql-slow"),
+            ready: std::collections::VecDeque::new(),
+            last_time: None,
+        }
+    }
+}
+
 impl MysqlSlow {
     /// Closes the current entry; its records go to `ready`.
     fn finish_entry(&mut self, src: &Lines) {
@@ -53,9 +69,10 @@ impl MysqlSlow {
         for (line, why) in e.bad.drain(..) {
             self.ready.push_back(Record::Malformed(src.malformed(line, why)));
         }
-        let mut sql = e.sql.trim_end();
+        let mut sql = std::mem::take(&mut e.sql);
+        sql.truncate(sql.trim_end().len());
         if sql.is_empty() {
-            match e.use_line.as_deref() {
+            match e.use_line.take() {
                 Some(use_line) => sql = use_line,
                 None => {
                     if e.has_header && !e.admin {
@@ -72,15 +89,15 @@ impl MysqlSlow {
         };
         self.ready.push_back(Record::Event(QueryEvent {
             ts: e.ts.or(e.set_ts).or(self.last_time),
-            sql: sql.to_owned(),
+            sql,
             duration_ms: e.duration_ms,
             rows,
             rows_examined: e.rows_examined,
-            session: e.thread.map(|t| format!("thread:{t}")),
+            session: e.thread,
             db: e.db,
             user: e.user,
             error: e.errno.map(|n| format!("errno {n}")),
-            source: Some("mysql-slow".into()),
+            source: Some(self.source.clone()),
             origin: Some(Origin {
                 file: src.file.clone(),
                 line: e.start_line,
@@ -122,41 +139,50 @@ impl Entry {
             || (line.starts_with("# Query_time:") && e.duration_ms.is_some())
     }
 
-    fn header(&mut self, line: &str, no: u64) {
+    fn header(&mut self, line: &str, no: u64, interner: &mut Interner) {
         self.has_header = true;
-        // `# Time: 071218 11:48:27 # User@Host: …` puts two headers on one line.
-        for part in line.split(" # ") {
-            let part = part.trim_start_matches('#').trim();
-            if let Some(t) = part.strip_prefix("Time:") {
-                match Timestamp::parse(t) {
-                    Some(ts) => self.ts = Some(ts),
-                    None => self.bad.push((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
-                }
-            } else if let Some(uh) = part.strip_prefix("User@Host:") {
-                self.user_host(uh);
-            } else if part.starts_with("administrator command:") {
-                self.admin = true;
-            } else {
-                self.attributes(part, no);
+        // `# Time: 071218 11:48:27 # User@Host: …` puts two headers on one
+        // line; only `# Time:` lines are split, to keep the common path cheap.
+        if line.starts_with("# Time:") {
+            for part in line.split(" # ") {
+                self.header_part(part, no, interner);
             }
+        } else {
+            self.header_part(line, no, interner);
+        }
+    }
+
+    fn header_part(&mut self, part: &str, no: u64, interner: &mut Interner) {
+        let part = part.trim_start_matches('#').trim_ascii();
+        if let Some(t) = part.strip_prefix("Time:") {
+            match Timestamp::parse(t) {
+                Some(ts) => self.ts = Some(ts),
+                None => self.bad.push((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
+            }
+        } else if let Some(uh) = part.strip_prefix("User@Host:") {
+            self.user_host(uh, interner);
+        } else if part.starts_with("administrator command:") {
+            self.admin = true;
+        } else {
+            self.attributes(part, no, interner);
         }
     }
 
     /// `root[root] @ localhost [127.0.0.1]  Id:    12`
-    fn user_host(&mut self, s: &str) {
+    fn user_host(&mut self, s: &str, interner: &mut Interner) {
         let (who, rest) = s.split_once('@').unwrap_or((s, ""));
-        let user = who.split('[').next().unwrap_or("").trim();
+        let user = who.split('[').next().unwrap_or("").trim_ascii();
         if !user.is_empty() {
-            self.user = Some(user.to_owned());
+            self.user = Some(interner.get(user));
         }
         if let Some((_, id)) = rest.split_once("Id:") {
-            self.thread = id.split_whitespace().next().map(str::to_owned);
+            self.thread = id.split_ascii_whitespace().next().map(|t| interner.get_prefixed("thread:", t));
         }
     }
 
     /// `Key: value  Key: value …`
-    fn attributes(&mut self, s: &str, no: u64) {
-        let mut words = s.split_whitespace();
+    fn attributes(&mut self, s: &str, no: u64, interner: &mut Interner) {
+        let mut words = s.split_ascii_whitespace();
         while let Some(w) = words.next() {
             let Some(key) = w.strip_suffix(':') else {
                 continue;
@@ -168,11 +194,11 @@ impl Entry {
                 "Rows_examined" => value.parse().map(|n| self.rows_examined = Some(n)).is_err(),
                 "Rows_affected" => value.parse().map(|n| self.rows_affected = Some(n)).is_err(),
                 "Thread_id" => {
-                    self.thread = Some(value.to_owned());
+                    self.thread = Some(interner.get_prefixed("thread:", value));
                     false
                 }
                 "Schema" => {
-                    self.db = Some(value.to_owned());
+                    self.db = Some(interner.get(value));
                     false
                 }
                 "Last_errno" => {
@@ -205,7 +231,7 @@ impl LineFormat for MysqlSlow {
             if self.entry.start_line == 0 {
                 self.entry.start_line = no;
             }
-            self.entry.header(line, no);
+            self.entry.header(line, no, &mut self.interner);
             if let Some(ts) = self.entry.ts {
                 self.last_time = Some(ts);
             }
@@ -218,7 +244,7 @@ impl LineFormat for MysqlSlow {
                 return None;
             }
             if let Some(db) = line.strip_prefix("use ").and_then(|r| r.strip_suffix(';')) {
-                self.entry.db = Some(db.trim_matches('`').to_owned());
+                self.entry.db = Some(self.interner.get(db.trim_matches('`')));
                 self.entry.use_line = Some(line.to_owned());
                 self.entry.body_started = true;
                 return None;

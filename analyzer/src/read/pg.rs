@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 
 use std::sync::Arc;
 
+use super::intern::Interner;
 use super::{Malformed, Record};
 use crate::event::{Origin, QueryEvent};
 use crate::time::Timestamp;
@@ -25,11 +26,11 @@ pub struct Message {
     pub line: u64,
     pub ts: Option<Timestamp>,
     /// The backend's identity (`pid:4711`), when the log shows it.
-    pub session: Option<String>,
-    pub user: Option<String>,
-    pub db: Option<String>,
+    pub session: Option<Arc<str>>,
+    pub user: Option<Arc<str>>,
+    pub db: Option<Arc<str>>,
     /// The virtual transaction id (csvlog/jsonlog), for grouping into transactions.
-    pub vxid: Option<String>,
+    pub vxid: Option<Arc<str>>,
     /// `LOG`, `ERROR`, `DETAIL`, `STATEMENT`, …
     pub severity: String,
     pub text: String,
@@ -45,11 +46,13 @@ struct Pending {
 }
 
 pub struct Assembler {
-    source: &'static str,
+    source: Arc<str>,
+    /// Shares user, database and session strings between events.
+    pub interner: Interner,
     file: Arc<str>,
-    pending: HashMap<String, Pending>,
+    pending: HashMap<Arc<str>, Pending>,
     /// The last ERROR per session, waiting for its STATEMENT.
-    errors: HashMap<String, (String, u64)>,
+    errors: HashMap<Arc<str>, (String, u64)>,
     pub out: VecDeque<Record>,
 }
 
@@ -147,7 +150,8 @@ pub fn parse_parameters(detail: &str) -> Option<Vec<Option<String>>> {
 impl Assembler {
     pub fn new(source: &'static str, file: Arc<str>) -> Self {
         Assembler {
-            source,
+            source: Arc::from(source),
+            interner: Interner::default(),
             file,
             pending: HashMap::new(),
             errors: HashMap::new(),
@@ -163,7 +167,7 @@ impl Assembler {
             user: m.user.clone(),
             db: m.db.clone(),
             txn: m.vxid.clone(),
-            source: Some(self.source.into()),
+            source: Some(self.source.clone()),
             origin: Some(Origin {
                 file: self.file.clone(),
                 line: m.line,
@@ -192,7 +196,7 @@ impl Assembler {
         }
     }
 
-    fn hold(&mut self, key: String, event: QueryEvent, awaiting_duration: bool) {
+    fn hold(&mut self, key: Arc<str>, event: QueryEvent, awaiting_duration: bool) {
         self.flush(&key);
         self.pending.insert(
             key,
@@ -205,7 +209,7 @@ impl Assembler {
 
     /// Takes one message; completed events and malformed records land in `out`.
     pub fn push(&mut self, m: Message) {
-        let key = m.session.clone().unwrap_or_default();
+        let key = m.session.clone().unwrap_or_else(|| Arc::from(""));
         match m.severity.as_str() {
             "LOG" => self.log(m, key),
             "DETAIL" => self.detail(&key, &m.text),
@@ -224,7 +228,7 @@ impl Assembler {
         }
     }
 
-    fn log(&mut self, m: Message, key: String) {
+    fn log(&mut self, m: Message, key: Arc<str>) {
         self.errors.remove(&key);
         match classify(&m.text) {
             Log::Complete { ms, sql } => {
@@ -270,7 +274,7 @@ impl Assembler {
     }
 
     /// A statement that failed with the session's last ERROR.
-    fn failed_statement(&mut self, m: &Message, key: String, sql: &str) {
+    fn failed_statement(&mut self, m: &Message, key: Arc<str>, sql: &str) {
         let Some((error, _)) = self.errors.remove(&key) else {
             return;
         };

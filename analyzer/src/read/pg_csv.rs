@@ -9,6 +9,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::pg::{Assembler, Message};
+use super::intern::Interner;
 use super::{Malformed, Record};
 use crate::time::Timestamp;
 
@@ -45,8 +46,8 @@ impl PgCsv {
     }
 }
 
-fn field(r: &csv::StringRecord, i: usize) -> Option<String> {
-    r.get(i).filter(|s| !s.is_empty()).map(str::to_owned)
+fn field(r: &csv::StringRecord, i: usize, interner: &mut Interner) -> Option<Arc<str>> {
+    r.get(i).filter(|s| !s.is_empty()).map(|s| interner.get(s))
 }
 
 impl Iterator for PgCsv {
@@ -74,17 +75,18 @@ impl Iterator for PgCsv {
                             format!("csvlog record with {} fields (expected at least 14)", r.len()),
                         ));
                     }
+                    let i = &mut self.asm.interner;
                     let m = Message {
                         line,
                         ts: r.get(0).and_then(Timestamp::parse),
-                        user: field(r, 1),
-                        db: field(r, 2),
-                        session: field(r, 3).map(|p| format!("pid:{p}")),
-                        vxid: field(r, 9),
+                        user: field(r, 1, i),
+                        db: field(r, 2, i),
+                        session: r.get(3).filter(|p| !p.is_empty()).map(|p| i.get_prefixed("pid:", p)),
+                        vxid: r.get(9).filter(|v| !v.is_empty()).map(Arc::from),
                         severity: r.get(11).unwrap_or_default().to_owned(),
                         text: r.get(13).unwrap_or_default().to_owned(),
-                        detail: field(r, 14),
-                        statement: field(r, 19),
+                        detail: r.get(14).filter(|s| !s.is_empty()).map(str::to_owned),
+                        statement: r.get(19).filter(|s| !s.is_empty()).map(str::to_owned),
                     };
                     self.asm.push(m);
                 }

@@ -41,18 +41,20 @@ impl LineFormat for PgJson {
         }
         match serde_json::from_str::<JsonMessage>(line) {
             Ok(j) => {
-                self.asm.push(Message {
+                let i = &mut self.asm.interner;
+                let m = Message {
                     line: no,
                     ts: j.timestamp.as_deref().and_then(Timestamp::parse),
-                    user: j.user,
-                    db: j.dbname,
-                    session: j.pid.map(|p| format!("pid:{p}")),
-                    vxid: j.vxid,
+                    user: j.user.as_deref().map(|u| i.get(u)),
+                    db: j.dbname.as_deref().map(|d| i.get(d)),
+                    session: j.pid.map(|p| i.get_prefixed("pid:", &p.to_string())),
+                    vxid: j.vxid.as_deref().map(Arc::from),
                     severity: j.error_severity.unwrap_or_default(),
                     text: j.message.unwrap_or_default(),
                     detail: j.detail,
                     statement: j.statement,
-                });
+                };
+                self.asm.push(m);
                 None
             }
             Err(e) => Some(Record::Malformed(

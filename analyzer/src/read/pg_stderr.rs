@@ -7,6 +7,7 @@
 //! `user=…,db=…`.
 
 use super::Record;
+use super::intern::Interner;
 use std::sync::Arc;
 
 use super::lines::{LineFormat, Lines};
@@ -52,7 +53,7 @@ pub fn split_severity(line: &str) -> Option<(usize, &str, usize)> {
 }
 
 /// What the prefix tells: timestamp, session, user, database.
-pub fn parse_prefix(prefix: &str, m: &mut Message) {
+pub fn parse_prefix(prefix: &str, m: &mut Message, interner: &mut Interner) {
     let b = prefix.as_bytes();
     // Timestamp: the first `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]`.
     if let Some(i) = (0..b.len().saturating_sub(18)).find(|&i| {
@@ -79,7 +80,7 @@ pub fn parse_prefix(prefix: &str, m: &mut Message) {
         let digits: &str = &prefix[open + 1..];
         let n = digits.bytes().take_while(u8::is_ascii_digit).count();
         if n > 0 && matches!(digits.as_bytes().get(n), Some(b']' | b'-')) {
-            m.session = Some(format!("pid:{}", &digits[..n]));
+            m.session = Some(interner.get_prefixed("pid:", &digits[..n]));
             break;
         }
         from = open + 1;
@@ -87,9 +88,9 @@ pub fn parse_prefix(prefix: &str, m: &mut Message) {
     // `user=…,db=…` (pgbadger's suggested prefix) or `user@db`.
     for part in prefix.split([',', ' ']) {
         if let Some(u) = part.strip_prefix("user=") {
-            m.user = non_empty(u);
+            m.user = non_empty(u, interner);
         } else if let Some(d) = part.strip_prefix("db=") {
-            m.db = non_empty(d);
+            m.db = non_empty(d, interner);
         }
     }
     if m.user.is_none()
@@ -98,14 +99,14 @@ pub fn parse_prefix(prefix: &str, m: &mut Message) {
         let stop = |c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')' || c == ',';
         let left = prefix[..at].rfind(stop).map_or(0, |p| p + 1);
         let right = prefix[at + 1..].find(stop).map_or(prefix.len(), |p| p + at + 1);
-        m.user = non_empty(&prefix[left..at]);
-        m.db = non_empty(&prefix[at + 1..right]);
+        m.user = non_empty(&prefix[left..at], interner);
+        m.db = non_empty(&prefix[at + 1..right], interner);
     }
 }
 
-fn non_empty(s: &str) -> Option<String> {
+fn non_empty(s: &str, interner: &mut Interner) -> Option<Arc<str>> {
     let s = s.trim_matches(|c: char| c == '[' || c == ']' || c == ':');
-    (!s.is_empty() && s != "unknown").then(|| s.to_owned())
+    (!s.is_empty() && s != "unknown").then(|| interner.get(s))
 }
 
 impl LineFormat for PgStderr {
@@ -126,7 +127,7 @@ impl LineFormat for PgStderr {
                     text: line[text_start..].to_owned(),
                     ..Message::default()
                 };
-                parse_prefix(&line[..prefix_end], &mut m);
+                parse_prefix(&line[..prefix_end], &mut m, &mut self.asm.interner);
                 if let Some(prev) = self.current.replace(m) {
                     self.asm.push(prev);
                 }

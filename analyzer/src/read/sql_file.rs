@@ -77,7 +77,7 @@ impl SqlFile {
             let line = self.buf_line + self.buf[..off].matches('\n').count() as u64;
             self.ready.push_back(Record::Event(QueryEvent {
                 sql: sql.to_owned(),
-                source: Some("sql".into()),
+                source: Some(std::sync::Arc::from("sql")),
                 origin: Some(Origin {
                     file: src.file.clone(),
                     line,
