@@ -25,15 +25,22 @@ pub enum Command {
     /// Digest captured workloads: the costliest statement shapes, with totals.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Convert captured inputs into sqlsift's canonical JSONL events, one per line.
+    #[command(
+        after_help = "Malformed lines are listed on stderr with file:line; the JSONL format is documented in samples/README.md."
+    )]
+    Events(EventsArgs),
     /// Print the normalized shape and fingerprint id of SQL statements.
-    #[command(after_help = "Reads the statements from standard input when no SQL is given, one result per statement.")]
+    #[command(
+        after_help = "Reads the statements from standard input when no SQL is given, one result per statement."
+    )]
     Fingerprint(FingerprintArgs),
 }
 
 /// How inputs are read.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or captures to read (PostgreSQL stderr/csv/json logs, MySQL slow or
+    /// Log files or captures to read (`PostgreSQL` stderr/csv/json logs, `MySQL` slow or
     /// general logs, sqlsift JSONL, .sql files; any of them gzip-compressed).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
@@ -65,6 +72,16 @@ pub struct ReportArgs {
     pub sort: SortKey,
 
     /// Replace literal values in samples and parameters (captured SQL carries personal data).
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Replace literal values in statements and parameters.
     #[arg(long)]
     pub redact: bool,
 }

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use sqlsift_analyzer::read::Progress;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Inputs smaller than this finish before a bar would be worth drawing.
@@ -23,14 +25,16 @@ pub fn for_inputs(inputs: &[PathBuf]) -> Option<ProgressBar> {
         return None;
     }
     bar.set_style(
-        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_bar}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     Some(bar)
 }
 
 /// The callback the readers call with each chunk of bytes read.
-pub fn callback(bar: &ProgressBar) -> Arc<dyn Fn(u64) + Send + Sync> {
+pub fn callback(bar: &ProgressBar) -> Progress {
     let bar = bar.clone();
     Arc::new(move |n| bar.inc(n))
 }

@@ -4,8 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Which database's rules to lex and parse with. Readers set it from the
-/// source (a MySQL slow log is MySQL); `--dialect` overrides it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+/// source (a `MySQL` slow log is `MySQL`); `--dialect` overrides it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// Unknown origin: standard SQL rules (`"` quotes identifiers, no backslash escapes).
@@ -17,13 +19,13 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// MySQL (without `NO_BACKSLASH_ESCAPES`) treats `\` in strings as an escape.
+    /// `MySQL` (without `NO_BACKSLASH_ESCAPES`) treats `\` in strings as an escape.
     #[must_use]
     pub fn backslash_escapes(self) -> bool {
         self == Dialect::MySql
     }
 
-    /// MySQL (without `ANSI_QUOTES`) reads `"…"` as a string; everywhere else it
+    /// `MySQL` (without `ANSI_QUOTES`) reads `"…"` as a string; everywhere else it
     /// is an identifier — regex-based tools that treat `"users"."id"` as a string
     /// merge every ORM lookup into one class.
     #[must_use]
@@ -31,7 +33,7 @@ impl Dialect {
         self == Dialect::MySql
     }
 
-    /// PostgreSQL nests `/* /* */ */`; MySQL and SQLite do not.
+    /// `PostgreSQL` nests `/* /* */ */`; `MySQL` and `SQLite` do not.
     #[must_use]
     pub fn nested_comments(self) -> bool {
         matches!(self, Dialect::PostgreSql | Dialect::Generic)

@@ -34,7 +34,7 @@ pub struct Digest {
     pub total_ms: f64,
     pub min_ms: Option<f64>,
     pub max_ms: Option<f64>,
-    /// Latency distribution (DDSketch, 1% relative accuracy): mergeable quantiles.
+    /// Latency distribution (`DDSketch`, 1% relative accuracy): mergeable quantiles.
     sketch: DDSketch,
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
@@ -178,7 +178,11 @@ mod tests {
         for i in 3..=100 {
             let e = ev(f64::from(i));
             all.record(&e);
-            if i % 2 == 0 { b.record(&e) } else { a.record(&e) }
+            if i % 2 == 0 {
+                b.record(&e)
+            } else {
+                a.record(&e)
+            }
         }
         a.merge(&b);
         assert_eq!(a.calls, 100);

@@ -29,7 +29,7 @@ pub struct QueryEvent {
     /// Rows returned or affected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
-    /// Rows the engine read to answer (MySQL `Rows_examined`).
+    /// Rows the engine read to answer (`MySQL` `Rows_examined`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_examined: Option<u64>,
     /// Connection / backend identity (`pid:4711`, `thread:12`).

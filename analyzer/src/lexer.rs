@@ -14,17 +14,17 @@ use crate::dialect::Dialect;
 pub enum Kind {
     /// Spaces, tabs, newlines.
     Whitespace,
-    /// `-- …` to the end of the line, or MySQL `# …`.
+    /// `-- …` to the end of the line, or `MySQL` `# …`.
     LineComment,
-    /// `/* … */` (nested in PostgreSQL).
+    /// `/* … */` (nested in `PostgreSQL`).
     BlockComment,
     /// An unquoted identifier or keyword.
     Word,
     /// `"ident"`, `` `ident` `` or `[ident]` — an identifier, never a value.
     QuotedIdent,
-    /// A string constant: `'…'`, `E'…'`, `N'…'`, `X'…'`, `B'…'`, MySQL `"…"`.
+    /// A string constant: `'…'`, `E'…'`, `N'…'`, `X'…'`, `B'…'`, `MySQL` `"…"`.
     String,
-    /// A PostgreSQL dollar-quoted string `$tag$…$tag$`.
+    /// A `PostgreSQL` dollar-quoted string `$tag$…$tag$`.
     DollarString,
     /// An unsigned numeric constant: `42`, `1.5e3`, `.5`, `0x1F`.
     Number,
@@ -174,7 +174,10 @@ impl Tokens<'_> {
             }
             b'%' if next == b'(' => self.pyformat(),
             // MySQL `@var` / `@@system.var` are names, not values.
-            b'@' if self.dialect == Dialect::MySql && (next == b'@' || is_ident_start(next)) && !self.is_at_placeholder() => {
+            b'@' if self.dialect == Dialect::MySql
+                && (next == b'@' || is_ident_start(next))
+                && !self.is_at_placeholder() =>
+            {
                 self.pos += 1;
                 if self.peek(0) == b'@' {
                     self.pos += 1;
@@ -289,7 +292,10 @@ impl Tokens<'_> {
 
     fn number(&mut self) -> Kind {
         // MySQL bit literal `0b1010`.
-        if self.peek(0) == b'0' && matches!(self.peek(1), b'b' | b'B') && matches!(self.peek(2), b'0' | b'1') {
+        if self.peek(0) == b'0'
+            && matches!(self.peek(1), b'b' | b'B')
+            && matches!(self.peek(2), b'0' | b'1')
+        {
             self.pos += 2;
             while matches!(self.peek(0), b'0' | b'1') {
                 self.pos += 1;
@@ -414,10 +420,13 @@ mod tests {
 
     /// Renders tokens as `"text" @ Kind`, one per line, skipping whitespace.
     fn snapshot(src: &str, dialect: Dialect) -> String {
+        use std::fmt::Write as _;
         tokenize(src, dialect)
             .filter(|t| t.kind != Kind::Whitespace)
-            .map(|t| format!("{:?} @ {:?}\n", t.text(src), t.kind))
-            .collect()
+            .fold(String::new(), |mut out, t| {
+                let _ = writeln!(out, "{:?} @ {:?}", t.text(src), t.kind);
+                out
+            })
     }
 
     #[test]

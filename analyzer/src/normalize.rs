@@ -86,11 +86,45 @@ impl Default for Fingerprint {
 fn is_clause_word(lower: &str) -> bool {
     matches!(
         lower,
-        "all" | "and" | "any" | "as" | "between" | "by" | "case" | "distinct" | "else"
-            | "except" | "exists" | "filter" | "from" | "having" | "ilike" | "in" | "intersect"
-            | "interval" | "is" | "join" | "like" | "limit" | "not" | "offset" | "on" | "or"
-            | "over" | "return" | "returning" | "select" | "set" | "some" | "then" | "union"
-            | "using" | "values" | "when" | "where" | "with"
+        "all"
+            | "and"
+            | "any"
+            | "as"
+            | "between"
+            | "by"
+            | "case"
+            | "distinct"
+            | "else"
+            | "except"
+            | "exists"
+            | "filter"
+            | "from"
+            | "having"
+            | "ilike"
+            | "in"
+            | "intersect"
+            | "interval"
+            | "is"
+            | "join"
+            | "like"
+            | "limit"
+            | "not"
+            | "offset"
+            | "on"
+            | "or"
+            | "over"
+            | "return"
+            | "returning"
+            | "select"
+            | "set"
+            | "some"
+            | "then"
+            | "union"
+            | "using"
+            | "values"
+            | "when"
+            | "where"
+            | "with"
     )
 }
 
@@ -161,7 +195,9 @@ impl Emitter<'_> {
     }
 
     fn last_word_is(&self, w: &str) -> bool {
-        w.len() <= 8 && &self.last_word[..w.len()] == w.as_bytes() && (w.len() == 8 || self.last_word[w.len()] == 0)
+        w.len() <= 8
+            && &self.last_word[..w.len()] == w.as_bytes()
+            && (w.len() == 8 || self.last_word[w.len()] == 0)
     }
 }
 
@@ -227,9 +263,10 @@ impl Normalizer {
                     // NULL/TRUE/FALSE are values where a value goes (`= NULL`,
                     // `VALUES (NULL)`), not in `IS [NOT] NULL` or `NOT NULL`/`DEFAULT NULL`.
                     if let Some(kind) = keyword_literal(text) {
-                        let value_position = matches!(em.prev, Prev::Start | Prev::Op | Prev::Open | Prev::Clause)
-                            && !em.last_word_is("is")
-                            && !em.last_word_is("not");
+                        let value_position =
+                            matches!(em.prev, Prev::Start | Prev::Op | Prev::Open | Prev::Clause)
+                                && !em.last_word_is("is")
+                                && !em.last_word_is("not");
                         if value_position {
                             literals.push(lit(kind, t));
                             em.push("?", Prev::Value);
@@ -277,7 +314,9 @@ impl Normalizer {
                                 continue;
                             }
                             // MySQL also accepts the singular `VALUE (…), (…)`.
-                            if (em.last_word_is("values") || em.last_word_is("value")) && values_row_depth.is_none() {
+                            if (em.last_word_is("values") || em.last_word_is("value"))
+                                && values_row_depth.is_none()
+                            {
                                 values_row_depth = Some(depth);
                             }
                             depth += 1;
@@ -345,7 +384,9 @@ fn keyword_literal(word: &str) -> Option<LiteralKind> {
 fn is_list_item(toks: &[Token], j: usize, sql: &str) -> bool {
     let t = toks[j];
     match t.kind {
-        Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder | Kind::Ellipsis => true,
+        Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder | Kind::Ellipsis => {
+            true
+        }
         Kind::Punct => matches!(t.text(sql), "," | "-" | "+" | "(" | ")" | "::"),
         Kind::Word => {
             keyword_literal(t.text(sql)).is_some()
@@ -385,8 +426,13 @@ fn collect_literals(toks: &[Token], from: usize, to: usize, sql: &str, out: &mut
             Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder => {
                 out.push(lit(literal_kind(t.kind), t));
             }
-            Kind::Word if keyword_literal(t.text(sql)).is_some() => out.push(lit(LiteralKind::Keyword, t)),
-            Kind::Punct if matches!(t.text(sql), "-" | "+") && toks.get(j + 1).is_some_and(|n| n.kind == Kind::Number) => {
+            Kind::Word if keyword_literal(t.text(sql)).is_some() => {
+                out.push(lit(LiteralKind::Keyword, t))
+            }
+            Kind::Punct
+                if matches!(t.text(sql), "-" | "+")
+                    && toks.get(j + 1).is_some_and(|n| n.kind == Kind::Number) =>
+            {
                 out.push(Literal {
                     kind: LiteralKind::Number,
                     start: t.start,
@@ -403,7 +449,9 @@ fn collect_literals(toks: &[Token], from: usize, to: usize, sql: &str, out: &mut
 /// After the first row of a `VALUES` list, skips `, ( … )` rows, keeping their
 /// literals; returns the index of the first token after them.
 fn skip_more_rows(toks: &[Token], mut i: usize, sql: &str, literals: &mut Vec<Literal>) -> usize {
-    while toks.get(i).is_some_and(|t| t.text(sql) == ",") && toks.get(i + 1).is_some_and(|t| t.text(sql) == "(") {
+    while toks.get(i).is_some_and(|t| t.text(sql) == ",")
+        && toks.get(i + 1).is_some_and(|t| t.text(sql) == "(")
+    {
         let mut depth = 0usize;
         let mut j = i + 1;
         while j < toks.len() {
@@ -463,11 +511,18 @@ fn parse_sqlcommenter(comment: &str, tags: &mut Vec<(String, String)>) {
             tags.truncate(before);
             return;
         };
-        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%')) {
+        if key.is_empty()
+            || !key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'%'))
+        {
             tags.truncate(before);
             return;
         }
-        tags.push((url_decode(key), url_decode(&after[..end].replace("\\'", "'"))));
+        tags.push((
+            url_decode(key),
+            url_decode(&after[..end].replace("\\'", "'")),
+        ));
         rest = after[end + 1..].trim_start();
         match rest.strip_prefix(',') {
             Some(r) => rest = r.trim_start(),
@@ -503,7 +558,9 @@ fn url_decode(s: &str) -> String {
 }
 
 fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| u8::try_from(d).unwrap_or(0))
+    (b as char)
+        .to_digit(16)
+        .map(|d| u8::try_from(d).unwrap_or(0))
 }
 
 /// Normalizes one statement with a throwaway normalizer (convenient, not for hot loops).
@@ -523,26 +580,80 @@ mod tests {
     #[test]
     fn pairs() {
         let cases = [
-            ("SELECT * FROM users WHERE id = 42", "select * from users where id = ?"),
-            ("select *\n  from users\twhere id=$1;", "select * from users where id = ?"),
-            (r#"SELECT "users"."id" FROM "users" WHERE "users"."email" = 'a@b'"#, r#"select "users"."id" from "users" where "users"."email" = ?"#),
-            ("SELECT a FROM t WHERE b IN (1, 2, 3)", "select a from t where b in (...)"),
-            ("SELECT a FROM t WHERE b IN ($1,$2)", "select a from t where b in (...)"),
-            ("SELECT a FROM t WHERE (a, b) IN ((1, 2), (3, 4))", "select a from t where (a, b) in (...)"),
-            ("SELECT a FROM t WHERE b IN (SELECT c FROM d WHERE e = 1)", "select a from t where b in (select c from d where e = ?)"),
-            ("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')", "insert into t(a, b) values (?, ?)"),
-            ("INSERT INTO t (a) VALUES (1) RETURNING id", "insert into t(a) values (?) returning id"),
-            ("SELECT count(*) FROM t WHERE x = -1 AND y > +2.5", "select count(*) from t where x = ? and y > ?"),
+            (
+                "SELECT * FROM users WHERE id = 42",
+                "select * from users where id = ?",
+            ),
+            (
+                "select *\n  from users\twhere id=$1;",
+                "select * from users where id = ?",
+            ),
+            (
+                r#"SELECT "users"."id" FROM "users" WHERE "users"."email" = 'a@b'"#,
+                r#"select "users"."id" from "users" where "users"."email" = ?"#,
+            ),
+            (
+                "SELECT a FROM t WHERE b IN (1, 2, 3)",
+                "select a from t where b in (...)",
+            ),
+            (
+                "SELECT a FROM t WHERE b IN ($1,$2)",
+                "select a from t where b in (...)",
+            ),
+            (
+                "SELECT a FROM t WHERE (a, b) IN ((1, 2), (3, 4))",
+                "select a from t where (a, b) in (...)",
+            ),
+            (
+                "SELECT a FROM t WHERE b IN (SELECT c FROM d WHERE e = 1)",
+                "select a from t where b in (select c from d where e = ?)",
+            ),
+            (
+                "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')",
+                "insert into t(a, b) values (?, ?)",
+            ),
+            (
+                "INSERT INTO t (a) VALUES (1) RETURNING id",
+                "insert into t(a) values (?) returning id",
+            ),
+            (
+                "SELECT count(*) FROM t WHERE x = -1 AND y > +2.5",
+                "select count(*) from t where x = ? and y > ?",
+            ),
             ("SELECT a - 1 FROM t", "select a - ? from t"),
-            ("SELECT * FROM t WHERE a IS NULL AND b IS NOT NULL AND c = NULL AND d = TRUE", "select * from t where a is null and b is not null and c = ? and d = ?"),
-            ("CREATE TABLE t (a int NOT NULL DEFAULT NULL, b bool DEFAULT TRUE)", "create table t(a int not null default null, b bool default true)"),
-            ("INSERT INTO t VALUES (NULL, true)", "insert into t values (?, ?)"),
-            ("SELECT x::text, ARRAY[1,2] FROM t LIMIT 10 OFFSET 20", "select x::text, array[...] from t limit ? offset ?"),
-            ("SELECT * FROM t WHERE a = :name AND b = %s AND c = %(c)s AND d = @p1 AND e = ?", "select * from t where a = ? and b = ? and c = ? and d = ? and e = ?"),
+            (
+                "SELECT * FROM t WHERE a IS NULL AND b IS NOT NULL AND c = NULL AND d = TRUE",
+                "select * from t where a is null and b is not null and c = ? and d = ?",
+            ),
+            (
+                "CREATE TABLE t (a int NOT NULL DEFAULT NULL, b bool DEFAULT TRUE)",
+                "create table t(a int not null default null, b bool default true)",
+            ),
+            (
+                "INSERT INTO t VALUES (NULL, true)",
+                "insert into t values (?, ?)",
+            ),
+            (
+                "SELECT x::text, ARRAY[1,2] FROM t LIMIT 10 OFFSET 20",
+                "select x::text, array[...] from t limit ? offset ?",
+            ),
+            (
+                "SELECT * FROM t WHERE a = :name AND b = %s AND c = %(c)s AND d = @p1 AND e = ?",
+                "select * from t where a = ? and b = ? and c = ? and d = ? and e = ?",
+            ),
             ("/* hi */ SELECT 1 -- trailing\n", "select ?"),
-            ("SELECT * FROM x WHERE y IN ($1::uuid, $2::uuid)", "select * from x where y in (...)"),
-            ("SELECT a FROM t ORDER BY a ASC, b DESC", "select a from t order by a, b desc"),
-            ("INSERT INTO t (a) VALUE (1), (2)", "insert into t(a) value(?)"),
+            (
+                "SELECT * FROM x WHERE y IN ($1::uuid, $2::uuid)",
+                "select * from x where y in (...)",
+            ),
+            (
+                "SELECT a FROM t ORDER BY a ASC, b DESC",
+                "select a from t order by a, b desc",
+            ),
+            (
+                "INSERT INTO t (a) VALUE (1), (2)",
+                "insert into t(a) value(?)",
+            ),
             ("SELECT 0b1010, b'01', x'1F', 0x1F", "select ?, ?, ?, ?"),
             ("SELECT $f$ body $f$", "select ?"),
         ];
@@ -564,8 +675,14 @@ mod tests {
 
     #[test]
     fn quoted_identifiers_keep_tables_apart() {
-        let a = normalize(r#"SELECT "users".* FROM "users" WHERE "users"."id" = 1"#, Dialect::PostgreSql);
-        let b = normalize(r#"SELECT "posts".* FROM "posts" WHERE "posts"."id" = 1"#, Dialect::PostgreSql);
+        let a = normalize(
+            r#"SELECT "users".* FROM "users" WHERE "users"."id" = 1"#,
+            Dialect::PostgreSql,
+        );
+        let b = normalize(
+            r#"SELECT "posts".* FROM "posts" WHERE "posts"."id" = 1"#,
+            Dialect::PostgreSql,
+        );
         assert_ne!(a.id, b.id);
     }
 
@@ -600,7 +717,10 @@ mod tests {
         assert_eq!(n.shape, "select ?");
         assert_eq!(n.tags[0], ("controller".into(), "posts".into()));
         assert_eq!(n.tags[3], ("route".into(), "/posts/:id".into()));
-        let plain = normalize("SELECT 1 /* just a note, x='y' said */", Dialect::PostgreSql);
+        let plain = normalize(
+            "SELECT 1 /* just a note, x='y' said */",
+            Dialect::PostgreSql,
+        );
         assert!(plain.tags.is_empty());
     }
 
@@ -610,6 +730,9 @@ mod tests {
         // every stored baseline, so this value is pinned.
         let n = normalize("SELECT 1", Dialect::Generic);
         assert_eq!(n.shape, "select ?");
-        assert_eq!(n.id.to_string(), format!("{:016x}", xxhash_rust::xxh3::xxh3_64(b"select ?")));
+        assert_eq!(
+            n.id.to_string(),
+            format!("{:016x}", xxhash_rust::xxh3::xxh3_64(b"select ?"))
+        );
     }
 }

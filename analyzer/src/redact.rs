@@ -31,8 +31,12 @@ mod tests {
 
     #[test]
     fn replaces_values_keeps_layout_and_placeholders() {
-        let sql = "SELECT * FROM users\nWHERE email = 'ann@example.com' AND id IN (1, -2) AND t = $1";
+        let sql =
+            "SELECT * FROM users\nWHERE email = 'ann@example.com' AND id IN (1, -2) AND t = $1";
         let got = redact_sql(sql, &normalize(sql, Dialect::PostgreSql));
-        assert_eq!(got, "SELECT * FROM users\nWHERE email = ? AND id IN (?, ?) AND t = $1");
+        assert_eq!(
+            got,
+            "SELECT * FROM users\nWHERE email = ? AND id IN (?, ?) AND t = $1"
+        );
     }
 }

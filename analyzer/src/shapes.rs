@@ -94,7 +94,13 @@ pub struct ShapeCache {
 
 impl ShapeCache {
     /// The parsed form of `shape` (whose real example is `sample`), parsing it on first sight.
-    pub fn get(&mut self, id: Fingerprint, shape: &str, sample: &str, dialect: Dialect) -> Arc<ParsedShape> {
+    pub fn get(
+        &mut self,
+        id: Fingerprint,
+        shape: &str,
+        sample: &str,
+        dialect: Dialect,
+    ) -> Arc<ParsedShape> {
         self.parsed
             .entry(id)
             .or_insert_with(|| Arc::new(parse_shape(shape, sample, dialect)))
@@ -110,10 +116,26 @@ mod tests {
     #[test]
     fn parses_normalized_shapes_of_each_dialect() {
         for (sql, dialect, tables) in [
-            ("SELECT * FROM users WHERE id IN (1, 2) AND b = $1", Dialect::PostgreSql, vec!["users"]),
-            ("SELECT u.a FROM users u JOIN posts p ON p.uid = u.id WHERE p.x = 'y'", Dialect::MySql, vec!["users", "posts"]),
-            ("INSERT INTO t (a, b) VALUES (1, 2), (3, 4)", Dialect::Sqlite, vec!["t"]),
-            ("UPDATE \"Users\" SET a = :a WHERE id = ANY(ARRAY[1,2])", Dialect::PostgreSql, vec!["\"Users\""]),
+            (
+                "SELECT * FROM users WHERE id IN (1, 2) AND b = $1",
+                Dialect::PostgreSql,
+                vec!["users"],
+            ),
+            (
+                "SELECT u.a FROM users u JOIN posts p ON p.uid = u.id WHERE p.x = 'y'",
+                Dialect::MySql,
+                vec!["users", "posts"],
+            ),
+            (
+                "INSERT INTO t (a, b) VALUES (1, 2), (3, 4)",
+                Dialect::Sqlite,
+                vec!["t"],
+            ),
+            (
+                "UPDATE \"Users\" SET a = :a WHERE id = ANY(ARRAY[1,2])",
+                Dialect::PostgreSql,
+                vec!["\"Users\""],
+            ),
         ] {
             let n = normalize(sql, dialect);
             let p = parse_shape(&n.shape, "", dialect);
@@ -132,7 +154,11 @@ mod tests {
     fn falls_back_to_the_sample_where_literals_are_grammar() {
         let sql = "CREATE TABLE t (name varchar(255) NOT NULL)";
         let n = normalize(sql, Dialect::MySql);
-        assert!(parse_shape(&n.shape, "", Dialect::MySql).statements.is_err());
+        assert!(
+            parse_shape(&n.shape, "", Dialect::MySql)
+                .statements
+                .is_err()
+        );
         assert_eq!(parse_shape(&n.shape, sql, Dialect::MySql).tables, ["t"]);
     }
 }

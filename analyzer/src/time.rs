@@ -1,7 +1,7 @@
 //! Timestamps: microseconds since the Unix epoch, UTC, written as RFC 3339.
 //!
 //! Logs spell time many ways (`2026-11-27 10:00:00.123 UTC`, `2026-11-27T10:00:00.123456Z`,
-//! MySQL's `071015 21:43:52`, `SET timestamp=1700000000`); [`Timestamp::parse`]
+//! `MySQL`'s `071015 21:43:52`, `SET timestamp=1700000000`); [`Timestamp::parse`]
 //! reads all of them without pulling in a date library.
 
 use std::fmt;
@@ -26,7 +26,7 @@ impl Timestamp {
         self.0
     }
 
-    /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH[:MM]| ZONE]` or MySQL's
+    /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH[:MM]| ZONE]` or `MySQL`'s
     /// `YYMMDD H:MM:SS`. A zone name other than UTC/GMT is read as UTC.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
@@ -173,13 +173,20 @@ mod tests {
             "2026-11-27 05:30:00.123 -0430",
             "2026-11-27 10:00:00.123",
         ] {
-            assert_eq!(Timestamp::parse(s).map(|t| t.to_string()).as_deref(), Some(want), "{s}");
+            assert_eq!(
+                Timestamp::parse(s).map(|t| t.to_string()).as_deref(),
+                Some(want),
+                "{s}"
+            );
         }
         assert_eq!(
             Timestamp::parse("071015 1:43:52").unwrap().to_string(),
             "2007-10-15T01:43:52.000000Z"
         );
-        assert_eq!(Timestamp::from_unix_seconds(0.0).to_string(), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            Timestamp::from_unix_seconds(0.0).to_string(),
+            "1970-01-01T00:00:00.000000Z"
+        );
     }
 
     #[test]

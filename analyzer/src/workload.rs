@@ -43,12 +43,11 @@ impl Workload {
     /// Adds one event whose normalization is `norm`.
     pub fn add(&mut self, event: &QueryEvent, norm: &Normalized, dialect: Dialect) {
         self.events += 1;
-        match self.digests.get_mut(&norm.id) {
-            Some(d) => d.record(event),
-            None => {
-                let d = Digest::new(norm.id, Arc::from(norm.shape.as_str()), dialect, event);
-                self.digests.insert(norm.id, d);
-            }
+        if let Some(d) = self.digests.get_mut(&norm.id) {
+            d.record(event)
+        } else {
+            let d = Digest::new(norm.id, Arc::from(norm.shape.as_str()), dialect, event);
+            self.digests.insert(norm.id, d);
         }
     }
 
@@ -65,7 +64,8 @@ impl Workload {
         self.events += other.events;
         self.malformed += other.malformed;
         let room = MALFORMED_KEPT.saturating_sub(self.malformed_lines.len());
-        self.malformed_lines.extend(other.malformed_lines.into_iter().take(room));
+        self.malformed_lines
+            .extend(other.malformed_lines.into_iter().take(room));
         self.inputs.extend(other.inputs);
         for (id, d) in other.digests {
             match self.digests.get_mut(&id) {
@@ -99,11 +99,11 @@ const BATCH: usize = 2048;
 pub fn ingest(
     paths: &[PathBuf],
     opts: &IngestOptions,
-    progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    progress: Option<&read::Progress>,
 ) -> Result<Workload, OpenError> {
     let mut workload = Workload::default();
     for path in paths {
-        let (format, records) = read::open(path, opts.format, progress.clone())?;
+        let (format, records) = read::open(path, opts.format, progress.cloned())?;
         let dialect = opts.dialect.unwrap_or(format.dialect());
         let mut part = ingest_records(records, dialect);
         part.inputs.push(InputSummary {
@@ -172,13 +172,24 @@ mod tests {
 oops
 {"sql":"SELECT * FROM u WHERE id = 1","duration_ms":2}
 "#;
-        let records = from_reader(Format::Jsonl, "w.jsonl".into(), Box::new(std::io::Cursor::new(jsonl.as_bytes().to_vec())));
+        let records = from_reader(
+            Format::Jsonl,
+            "w.jsonl".into(),
+            Box::new(std::io::Cursor::new(jsonl.as_bytes().to_vec())),
+        );
         let w = ingest_records(records, Dialect::Generic);
         assert_eq!(w.events, 3);
         assert_eq!(w.digests.len(), 2);
         assert_eq!(w.malformed, 1);
-        assert_eq!(w.malformed_lines[0].to_string(), "w.jsonl:3: invalid event: expected value at line 1 column 1");
-        let t = w.digests.values().find(|d| d.shape.contains("from t")).unwrap();
+        assert_eq!(
+            w.malformed_lines[0].to_string(),
+            "w.jsonl:3: invalid event: expected value at line 1 column 1"
+        );
+        let t = w
+            .digests
+            .values()
+            .find(|d| d.shape.contains("from t"))
+            .unwrap();
         assert_eq!(t.calls, 2);
         assert!((t.total_ms - 4.0).abs() < 1e-9);
         assert_eq!(t.sample.sql, "select * from t where id=2");

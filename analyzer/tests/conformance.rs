@@ -29,7 +29,9 @@ fn fixture_classes_share_and_separate_fingerprints() {
     let mut current: Option<(String, String)> = None;
     for line in text.lines() {
         if let Some(head) = line.strip_prefix("## ") {
-            let (name, dialect) = head.rsplit_once(" [").expect("class header `## name [dialect]`");
+            let (name, dialect) = head
+                .rsplit_once(" [")
+                .expect("class header `## name [dialect]`");
             current = Some((dialect.trim_end_matches(']').to_owned(), name.to_owned()));
             continue;
         }
@@ -39,16 +41,26 @@ fn fixture_classes_share_and_separate_fingerprints() {
         let key = current.clone().expect("statement before any class");
         let dialect: Dialect = key.0.parse().unwrap();
         let n = normalize(line, dialect);
-        classes.entry(key).or_default().push((n.id.to_string(), line.to_owned()));
+        classes
+            .entry(key)
+            .or_default()
+            .push((n.id.to_string(), line.to_owned()));
     }
     let mut owner: HashMap<(String, String), String> = HashMap::new();
     for ((dialect, name), members) in &classes {
         let first = &members[0];
         for (id, sql) in members {
-            assert_eq!(id, &first.0, "class `{name}`: `{sql}` and `{}` differ", first.1);
+            assert_eq!(
+                id, &first.0,
+                "class `{name}`: `{sql}` and `{}` differ",
+                first.1
+            );
         }
         if let Some(other) = owner.insert((dialect.clone(), first.0.clone()), name.clone()) {
-            panic!("classes `{other}` and `{name}` share fingerprint {}", first.0);
+            panic!(
+                "classes `{other}` and `{name}` share fingerprint {}",
+                first.0
+            );
         }
     }
     assert!(classes.len() >= 25);
@@ -59,22 +71,45 @@ fn fixture_classes_share_and_separate_fingerprints() {
 /// where sqlsift deliberately differs (listed, with why).
 #[test]
 fn percona_fingerprint_classes() {
-    let Some(root) = shared() else { return skipped("percona fingerprint") };
-    let cases: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(root.join("percona-toolkit/QueryRewriter.extracted.json")).unwrap())
-            .unwrap();
+    let Some(root) = shared() else {
+        return skipped("percona fingerprint");
+    };
+    let cases: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("percona-toolkit/QueryRewriter.extracted.json"))
+            .unwrap(),
+    )
+    .unwrap();
     // pt fingerprints that merge what sqlsift keeps apart, on purpose.
     let deliberate: [(&str, &str); 3] = [
-        ("select * from foo limit ?", "LIMIT n, m and LIMIT n OFFSET m page deeper than LIMIT n"),
+        (
+            "select * from foo limit ?",
+            "LIMIT n, m and LIMIT n OFFSET m page deeper than LIMIT n",
+        ),
         ("call foo", "the call's argument list is kept as a shape"),
-        ("insert into foo(a, b, c) values(?+)", "sqlsift keeps VALUE and VALUES spellings apart"),
+        (
+            "insert into foo(a, b, c) values(?+)",
+            "sqlsift keeps VALUE and VALUES spellings apart",
+        ),
     ];
     let mut by_pt: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for c in cases.iter().filter(|c| c["function"] == "fingerprint" && c["options"].as_object().is_none_or(serde_json::Map::is_empty)) {
+    for c in cases.iter().filter(|c| {
+        c["function"] == "fingerprint"
+            && c["options"]
+                .as_object()
+                .is_none_or(serde_json::Map::is_empty)
+    }) {
         let input = c["input"].as_str().unwrap();
         // pt's output keeps stray spaces where comments were; they carry no meaning.
-        let expected = c["expected"].as_str().unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
-        by_pt.entry(expected).or_default().push((normalize(input, Dialect::MySql).id.to_string(), input.to_owned()));
+        let expected = c["expected"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        by_pt.entry(expected).or_default().push((
+            normalize(input, Dialect::MySql).id.to_string(),
+            input.to_owned(),
+        ));
     }
     let mut checked = 0;
     for (pt, members) in &by_pt {
@@ -82,7 +117,11 @@ fn percona_fingerprint_classes() {
             continue;
         }
         for (id, input) in members {
-            assert_eq!(id, &members[0].0, "pt puts `{input}` and `{}` in one class `{pt}`", members[0].1);
+            assert_eq!(
+                id, &members[0].0,
+                "pt puts `{input}` and `{}` in one class `{pt}`",
+                members[0].1
+            );
             checked += 1;
         }
     }
@@ -106,24 +145,46 @@ fn percona_fingerprint_classes() {
 /// it merges, sqlsift merges as well.
 #[test]
 fn libpg_query_fingerprint_classes() {
-    let Some(root) = shared() else { return skipped("libpg_query fingerprint") };
-    let cases: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(root.join("libpg_query/fingerprint.json")).unwrap()).unwrap();
+    let Some(root) = shared() else {
+        return skipped("libpg_query fingerprint");
+    };
+    let cases: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("libpg_query/fingerprint.json")).unwrap(),
+    )
+    .unwrap();
     let mut ours_to_theirs: HashMap<String, (String, String)> = HashMap::new();
     let mut theirs_to_ours: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for c in &cases {
         let input = c["input"].as_str().unwrap();
         let hash = c["expectedHash"].as_str().unwrap().to_owned();
         let ours = normalize(input, Dialect::PostgreSql).id.to_string();
-        if let Some((h, other)) = ours_to_theirs.insert(ours.clone(), (hash.clone(), input.to_owned())) {
-            assert_eq!(h, hash, "sqlsift merges `{input}` and `{other}`, which libpg_query separates");
+        if let Some((h, other)) =
+            ours_to_theirs.insert(ours.clone(), (hash.clone(), input.to_owned()))
+        {
+            assert_eq!(
+                h, hash,
+                "sqlsift merges `{input}` and `{other}`, which libpg_query separates"
+            );
         }
-        theirs_to_ours.entry(hash).or_default().push((ours, input.to_owned()));
+        theirs_to_ours
+            .entry(hash)
+            .or_default()
+            .push((ours, input.to_owned()));
     }
     // Groups a text fingerprint agrees on: multi-row VALUES and IN-lists of casts.
-    for must_merge in ["INSERT INTO films (code, title, did) VALUES ($1, $2, $3)", "SELECT * FROM x WHERE y IN ( $1::uuid )"] {
-        let group = theirs_to_ours.values().find(|g| g.iter().any(|(_, i)| i == must_merge)).unwrap();
-        let ids: Vec<_> = group.iter().filter(|(_, i)| i.contains("VALUES") || i.contains("::uuid")).map(|(id, _)| id).collect();
+    for must_merge in [
+        "INSERT INTO films (code, title, did) VALUES ($1, $2, $3)",
+        "SELECT * FROM x WHERE y IN ( $1::uuid )",
+    ] {
+        let group = theirs_to_ours
+            .values()
+            .find(|g| g.iter().any(|(_, i)| i == must_merge))
+            .unwrap();
+        let ids: Vec<_> = group
+            .iter()
+            .filter(|(_, i)| i.contains("VALUES") || i.contains("::uuid"))
+            .map(|(id, _)| id)
+            .collect();
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{group:?}");
     }
 }
@@ -131,16 +192,27 @@ fn libpg_query_fingerprint_classes() {
 /// ProxySQL's crash corpus and digest corner cases must not crash the lexer.
 #[test]
 fn proxysql_corpus_does_not_crash_the_normalizer() {
-    let Some(root) = shared() else { return skipped("proxysql corpus") };
+    let Some(root) = shared() else {
+        return skipped("proxysql corpus");
+    };
     let mut files = 0;
     for entry in std::fs::read_dir(root.join("proxysql")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        for d in [Dialect::Generic, Dialect::PostgreSql, Dialect::MySql, Dialect::Sqlite] {
+        for d in [
+            Dialect::Generic,
+            Dialect::PostgreSql,
+            Dialect::MySql,
+            Dialect::Sqlite,
+        ] {
             let _ = normalize(&text, d);
             for line in text.lines() {
                 let n = normalize(line, d);
-                assert_eq!(normalize(&n.shape, d).shape, n.shape, "not idempotent on `{line}`");
+                assert_eq!(
+                    normalize(&n.shape, d).shape,
+                    n.shape,
+                    "not idempotent on `{line}`"
+                );
             }
         }
         files += 1;
@@ -153,14 +225,18 @@ fn proxysql_corpus_does_not_crash_the_normalizer() {
 /// `Query_time` overflow bug, anonymized `# Time:` values).
 #[test]
 fn percona_slow_logs_read_cleanly() {
-    let Some(root) = shared() else { return skipped("percona slow logs") };
-    let expected_malformed: HashMap<&str, u64> = [("slow015.txt", 1), ("slow017.txt", 1), ("slow022.txt", 6)].into();
+    let Some(root) = shared() else {
+        return skipped("percona slow logs");
+    };
+    let expected_malformed: HashMap<&str, u64> =
+        [("slow015.txt", 1), ("slow017.txt", 1), ("slow022.txt", 6)].into();
     let mut files = 0;
     let mut events = 0;
     for entry in std::fs::read_dir(root.join("percona-toolkit/slowlogs")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let (_, records) = sqlsift_analyzer::read::open(&path, Some(Format::MysqlSlow), None).unwrap();
+        let (_, records) =
+            sqlsift_analyzer::read::open(&path, Some(Format::MysqlSlow), None).unwrap();
         let mut malformed = Vec::new();
         for r in records {
             match r {

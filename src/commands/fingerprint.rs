@@ -10,15 +10,14 @@ use sqlsift_analyzer::read::split_statements;
 use crate::cli::FingerprintArgs;
 
 pub fn run(args: &FingerprintArgs) -> anyhow::Result<ExitCode> {
-    let text = match &args.sql {
-        Some(sql) => sql.clone(),
-        None => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("cannot read SQL from standard input")?;
-            s
-        }
+    let text = if let Some(sql) = &args.sql {
+        sql.clone()
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read SQL from standard input")?;
+        s
     };
     let mut out = std::io::stdout().lock();
     let mut normalizer = Normalizer::new(args.dialect);

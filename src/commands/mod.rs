@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod events;
 mod fingerprint;
 mod report;
 
@@ -15,5 +16,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(args) => report::run(&args),
         Command::Fingerprint(args) => fingerprint::run(&args),
+        Command::Events(args) => events::run(&args),
     }
+}
+
+/// Fails early, naming the path, when an input is missing or not a file.
+fn check_inputs(inputs: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    for path in inputs {
+        if !path.is_file() {
+            anyhow::bail!("{}: no such file (or not a regular file)", path.display());
+        }
+    }
+    Ok(())
 }

@@ -9,17 +9,14 @@ use crate::cli::{OutputFormat, ReportArgs};
 use crate::{progress, report};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    for path in &args.input.inputs {
-        if !path.is_file() {
-            anyhow::bail!("{}: no such file (or not a regular file)", path.display());
-        }
-    }
+    super::check_inputs(&args.input.inputs)?;
     let bar = progress::for_inputs(&args.input.inputs);
     let opts = IngestOptions {
         format: args.input.input_format,
         dialect: args.input.dialect,
     };
-    let workload = ingest(&args.input.inputs, &opts, bar.as_ref().map(progress::callback))?;
+    let callback = bar.as_ref().map(progress::callback);
+    let workload = ingest(&args.input.inputs, &opts, callback.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

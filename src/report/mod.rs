@@ -147,7 +147,16 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
     };
     let fingerprints = digests[..keep]
         .iter()
-        .map(|d| fingerprint(d, shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect).as_ref(), total_ms, opts.redact))
+        .map(|d| {
+            fingerprint(
+                d,
+                shapes
+                    .get(d.id, &d.shape, &d.sample.sql, d.dialect)
+                    .as_ref(),
+                total_ms,
+                opts.redact,
+            )
+        })
         .collect();
     Report {
         version: VERSION,
@@ -190,7 +199,11 @@ fn fingerprint(
         let norm = normalize(&d.sample.sql, d.dialect);
         (
             redact_sql(&d.sample.sql, &norm),
-            d.sample.params.iter().map(|p| p.as_ref().map(|_| "?".to_owned())).collect(),
+            d.sample
+                .params
+                .iter()
+                .map(|p| p.as_ref().map(|_| "?".to_owned()))
+                .collect(),
         )
     } else {
         (d.sample.sql.clone(), d.sample.params.clone())
@@ -210,12 +223,20 @@ fn fingerprint(
         p95_ms: d.quantile_ms(0.95),
         p99_ms: d.quantile_ms(0.99),
         max_ms: d.max_ms,
-        time_pct: if total_ms > 0.0 { d.total_ms * 100.0 / total_ms } else { 0.0 },
+        time_pct: if total_ms > 0.0 {
+            d.total_ms * 100.0 / total_ms
+        } else {
+            0.0
+        },
         first_seen: d.first_seen.map(|t| t.to_string()),
         last_seen: d.last_seen.map(|t| t.to_string()),
         sample,
         sample_params,
-        sample_origin: d.sample.origin.as_ref().map(|o| format!("{}:{}", o.file, o.line)),
+        sample_origin: d
+            .sample
+            .origin
+            .as_ref()
+            .map(|o| format!("{}:{}", o.file, o.line)),
         tables: parsed.tables.clone(),
         parsed: parsed.is_parsed(),
         parse_error: parsed.statements.as_ref().err().cloned(),

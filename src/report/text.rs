@@ -67,19 +67,36 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 ms(f.p95_ms),
                 thousands(f.rows),
                 clip(&f.shape, SHAPE_WIDTH),
-                if f.errors > 0 { format!("  [{} errors]", thousands(f.errors)) } else { String::new() },
+                if f.errors > 0 {
+                    format!("  [{} errors]", thousands(f.errors))
+                } else {
+                    String::new()
+                },
             )?;
         }
     }
     let unparsed: Vec<_> = r.fingerprints.iter().filter(|f| !f.parsed).collect();
     if !unparsed.is_empty() {
-        writeln!(out, "\nShapes sqlparser could not parse (counted, but not analysed further):")?;
+        writeln!(
+            out,
+            "\nShapes sqlparser could not parse (counted, but not analysed further):"
+        )?;
         for f in unparsed.iter().take(LIST_MAX) {
             let why = f.parse_error.as_deref().unwrap_or("");
-            writeln!(out, "  {}  {}\n      {}", f.id, clip(&f.shape, SHAPE_WIDTH), why)?;
+            writeln!(
+                out,
+                "  {}  {}\n      {}",
+                f.id,
+                clip(&f.shape, SHAPE_WIDTH),
+                why
+            )?;
         }
         if unparsed.len() > LIST_MAX {
-            writeln!(out, "  … and {} more (see --format json)", unparsed.len() - LIST_MAX)?;
+            writeln!(
+                out,
+                "  … and {} more (see --format json)",
+                unparsed.len() - LIST_MAX
+            )?;
         }
     }
     if t.malformed > 0 {
@@ -92,7 +109,11 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             }
         }
         if t.malformed > LIST_MAX as u64 {
-            writeln!(out, "  … and {} more (see --format json)", thousands(t.malformed - LIST_MAX as u64))?;
+            writeln!(
+                out,
+                "  … and {} more (see --format json)",
+                thousands(t.malformed - LIST_MAX as u64)
+            )?;
         }
     }
     Ok(())

@@ -10,22 +10,29 @@ use super::Format;
 pub fn detect(name: &str, head: &[u8]) -> Result<Format, String> {
     let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
     let lines: Vec<&str> = text.lines().take(200).collect();
-    let first = lines.iter().find(|l| !l.trim().is_empty()).copied().unwrap_or("");
-    let lower = name.to_ascii_lowercase();
+    let first = lines
+        .iter()
+        .find(|l| !l.trim().is_empty())
+        .copied()
+        .unwrap_or("");
 
     if first.starts_with('{') {
-        return Ok(if first.contains("\"error_severity\"") || first.contains("\"backend_type\"") {
-            Format::PgJson
-        } else {
-            Format::Jsonl
-        });
+        return Ok(
+            if first.contains("\"error_severity\"") || first.contains("\"backend_type\"") {
+                Format::PgJson
+            } else {
+                Format::Jsonl
+            },
+        );
     }
     if lines.iter().any(|l| {
         l.starts_with("# Query_time:") || l.starts_with("# User@Host:") || l.starts_with("# Time:")
     }) {
         return Ok(Format::MysqlSlow);
     }
-    if lines.iter().any(|l| l.contains("Id Command") && l.starts_with("Time"))
+    if lines
+        .iter()
+        .any(|l| l.contains("Id Command") && l.starts_with("Time"))
         || lines.iter().any(|l| is_general_query_line(l))
     {
         return Ok(Format::MysqlGeneral);
@@ -33,13 +40,20 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Format, String> {
     if looks_like_csvlog(first) {
         return Ok(Format::PgCsv);
     }
-    if lines.iter().any(|l| super::pg_stderr::split_severity(l).is_some()) {
+    if lines
+        .iter()
+        .any(|l| super::pg_stderr::split_severity(l).is_some())
+    {
         return Ok(Format::PgStderr);
     }
-    if lower.ends_with(".sql") {
+    let ext = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    if ext.eq_ignore_ascii_case("sql") {
         return Ok(Format::Sql);
     }
-    if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
+    if ext.eq_ignore_ascii_case("jsonl") || ext.eq_ignore_ascii_case("ndjson") {
         return Ok(Format::Jsonl);
     }
     if text.trim().is_empty() {
@@ -65,9 +79,16 @@ fn is_general_query_line(l: &str) -> bool {
     let rest = rest.trim_start();
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     digits > 0
-        && ["Query\t", "Connect\t", "Execute\t", "Quit", "Init DB\t", "Prepare\t"]
-            .iter()
-            .any(|c| rest[digits..].trim_start().starts_with(c))
+        && [
+            "Query\t",
+            "Connect\t",
+            "Execute\t",
+            "Quit",
+            "Init DB\t",
+            "Prepare\t",
+        ]
+        .iter()
+        .any(|c| rest[digits..].trim_start().starts_with(c))
 }
 
 /// `2026-11-27 10:00:00.123 UTC,"user","db",4711,…`
@@ -76,24 +97,49 @@ fn looks_like_csvlog(first: &str) -> bool {
     b.len() > 30
         && b[..4].iter().all(u8::is_ascii_digit)
         && b[4] == b'-'
-        && first.find(',').is_some_and(|c| c >= 19 && c <= 40)
+        && first.find(',').is_some_and(|c| (19..=40).contains(&c))
         && first.matches(',').count() >= 13
 }
 
 fn starts_with_sql_keyword(s: &str) -> bool {
     use crate::lexer::{Kind, tokenize};
     let Some(first) = tokenize(s, crate::Dialect::Generic).find(|t| {
-        !matches!(t.kind, Kind::Whitespace | Kind::LineComment | Kind::BlockComment)
-            && t.text(s) != "("
+        !matches!(
+            t.kind,
+            Kind::Whitespace | Kind::LineComment | Kind::BlockComment
+        ) && t.text(s) != "("
     }) else {
         return false;
     };
     let word = first.text(s).to_ascii_lowercase();
     matches!(
         word.as_str(),
-        "select" | "insert" | "update" | "delete" | "with" | "create" | "alter" | "drop" | "begin"
-            | "commit" | "rollback" | "set" | "show" | "explain" | "replace" | "merge" | "values"
-            | "truncate" | "grant" | "call" | "copy" | "start" | "use" | "pragma" | "analyze" | "vacuum"
+        "select"
+            | "insert"
+            | "update"
+            | "delete"
+            | "with"
+            | "create"
+            | "alter"
+            | "drop"
+            | "begin"
+            | "commit"
+            | "rollback"
+            | "set"
+            | "show"
+            | "explain"
+            | "replace"
+            | "merge"
+            | "values"
+            | "truncate"
+            | "grant"
+            | "call"
+            | "copy"
+            | "start"
+            | "use"
+            | "pragma"
+            | "analyze"
+            | "vacuum"
     )
 }
 
@@ -104,12 +150,32 @@ mod tests {
     #[test]
     fn detects_each_format() {
         let cases = [
-            ("a.log", "2026-11-27 10:00:00.123 UTC [1] LOG:  duration: 1 ms  statement: SELECT 1\n", Format::PgStderr),
-            ("a.csv", "2026-11-27 10:00:00.123 UTC,\"u\",\"d\",1,\"h\",s,1,\"SELECT\",2026-11-27 10:00:00 UTC,3/1,0,LOG,00000,\"m\",,,,,,,,,\"\",\"client backend\",,0\n", Format::PgCsv),
-            ("a.json", "{\"timestamp\":\"2026-11-27 10:00:00.123 UTC\",\"error_severity\":\"LOG\"}\n", Format::PgJson),
+            (
+                "a.log",
+                "2026-11-27 10:00:00.123 UTC [1] LOG:  duration: 1 ms  statement: SELECT 1\n",
+                Format::PgStderr,
+            ),
+            (
+                "a.csv",
+                "2026-11-27 10:00:00.123 UTC,\"u\",\"d\",1,\"h\",s,1,\"SELECT\",2026-11-27 10:00:00 UTC,3/1,0,LOG,00000,\"m\",,,,,,,,,\"\",\"client backend\",,0\n",
+                Format::PgCsv,
+            ),
+            (
+                "a.json",
+                "{\"timestamp\":\"2026-11-27 10:00:00.123 UTC\",\"error_severity\":\"LOG\"}\n",
+                Format::PgJson,
+            ),
             ("a.jsonl", "{\"sql\":\"SELECT 1\"}\n", Format::Jsonl),
-            ("slow.log", "# Time: 241127 10:00:00\n# User@Host: a[a] @ b []\n", Format::MysqlSlow),
-            ("general.log", "241127 10:00:00\t     5 Query\tSELECT 1\n", Format::MysqlGeneral),
+            (
+                "slow.log",
+                "# Time: 241127 10:00:00\n# User@Host: a[a] @ b []\n",
+                Format::MysqlSlow,
+            ),
+            (
+                "general.log",
+                "241127 10:00:00\t     5 Query\tSELECT 1\n",
+                Format::MysqlGeneral,
+            ),
             ("q.sql", "SELECT 1;", Format::Sql),
             ("q.txt", "-- hi\nselect 1;", Format::Sql),
         ];

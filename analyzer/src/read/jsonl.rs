@@ -1,7 +1,7 @@
 //! sqlsift's canonical JSONL events, one per line.
 
-use super::lines::{LineFormat, Lines};
 use super::Record;
+use super::lines::{LineFormat, Lines};
 use crate::event::{Origin, QueryEvent};
 
 /// JSONL has no state across lines.
@@ -47,9 +47,16 @@ mod tests {
         let (events, bad) = read(Format::Jsonl, text);
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].params, vec![Some("42".to_string()), None]);
-        assert_eq!(events[1].ts.unwrap().to_string(), "2026-11-27T10:00:00.123456Z");
+        assert_eq!(
+            events[1].ts.unwrap().to_string(),
+            "2026-11-27T10:00:00.123456Z"
+        );
         assert_eq!(events[1].origin.as_ref().unwrap().line, 5);
         assert_eq!(bad.iter().map(|m| m.line).collect::<Vec<_>>(), [3, 4]);
-        assert!(bad[1].reason.contains("missing field `sql`"), "{}", bad[1].reason);
+        assert!(
+            bad[1].reason.contains("missing field `sql`"),
+            "{}",
+            bad[1].reason
+        );
     }
 }

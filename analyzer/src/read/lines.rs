@@ -65,7 +65,9 @@ impl Lines {
             Ok(_) => {}
             Err(e) => {
                 self.done = true;
-                return Some(Err(self.malformed(self.line + 1, format!("read error: {e}"))));
+                return Some(Err(
+                    self.malformed(self.line + 1, format!("read error: {e}"))
+                ));
             }
         }
         self.line += 1;

@@ -69,15 +69,15 @@ impl fmt::Display for Malformed {
 /// The input formats sqlsift reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// PostgreSQL stderr log, any `log_line_prefix`.
+    /// `PostgreSQL` stderr log, any `log_line_prefix`.
     PgStderr,
-    /// PostgreSQL `csvlog`.
+    /// `PostgreSQL` `csvlog`.
     PgCsv,
-    /// PostgreSQL 15+ `jsonlog`.
+    /// `PostgreSQL` 15+ `jsonlog`.
     PgJson,
-    /// MySQL / MariaDB slow query log.
+    /// `MySQL` / `MariaDB` slow query log.
     MysqlSlow,
-    /// MySQL / MariaDB general query log.
+    /// `MySQL` / `MariaDB` general query log.
     MysqlGeneral,
     /// sqlsift's canonical JSONL events.
     Jsonl,
@@ -158,6 +158,9 @@ impl FromStr for Format {
 /// A stream of records from one input.
 pub type Records = Box<dyn Iterator<Item = Record> + Send>;
 
+/// Told the size of every chunk of bytes read, for progress bars.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// Why an input could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -176,7 +179,7 @@ pub enum OpenError {
 pub fn open(
     path: &Path,
     format: Option<Format>,
-    progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    progress: Option<Progress>,
 ) -> Result<(Format, Records), OpenError> {
     let name = path.display().to_string();
     let io_err = |source| OpenError::Io {
@@ -199,17 +202,19 @@ pub fn open(
         Box::new(raw)
     };
     let logical = name.strip_suffix(".gz").unwrap_or(&name).to_owned();
-    let format = match format {
-        Some(f) => f,
-        None => {
-            let head = reader.fill_buf().map_err(io_err)?;
-            detect(&logical, head).map_err(|why| OpenError::Undetected {
-                path: name.clone(),
-                why,
-            })?
-        }
+    let format = if let Some(f) = format {
+        f
+    } else {
+        let head = reader.fill_buf().map_err(io_err)?;
+        detect(&logical, head).map_err(|why| OpenError::Undetected {
+            path: name.clone(),
+            why,
+        })?
     };
-    Ok((format, from_reader(format, Arc::from(name.as_str()), reader)))
+    Ok((
+        format,
+        from_reader(format, Arc::from(name.as_str()), reader),
+    ))
 }
 
 /// Records of `format` read from `reader`; `file` names it in reports.
@@ -225,16 +230,21 @@ pub fn from_reader(format: Format, file: Arc<str>, reader: Box<dyn BufRead + Sen
         Format::PgStderr => Box::new(LineReader::new(lines, pg_stderr::PgStderr::new(file))),
         Format::PgJson => Box::new(LineReader::new(lines, pg_json::PgJson::new(file))),
         Format::MysqlSlow => Box::new(LineReader::new(lines, mysql_slow::MysqlSlow::default())),
-        Format::MysqlGeneral => Box::new(LineReader::new(lines, mysql_general::MysqlGeneral::default())),
+        Format::MysqlGeneral => Box::new(LineReader::new(
+            lines,
+            mysql_general::MysqlGeneral::default(),
+        )),
         Format::Jsonl => Box::new(LineReader::new(lines, jsonl::Jsonl)),
-        Format::Sql | Format::PgCsv => Box::new(LineReader::new(lines, sql_file::SqlFile::default())),
+        Format::Sql | Format::PgCsv => {
+            Box::new(LineReader::new(lines, sql_file::SqlFile::default()))
+        }
     }
 }
 
 /// Reports bytes as they are read, for progress bars.
 struct CountingReader<R> {
     inner: R,
-    progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    progress: Option<Progress>,
 }
 
 impl<R: Read> Read for CountingReader<R> {

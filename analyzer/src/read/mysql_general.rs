@@ -1,4 +1,4 @@
-//! MySQL / MariaDB general query log.
+//! `MySQL` / `MariaDB` general query log.
 //!
 //! Lines are `[time]\t<thread id> <Command>\t<argument>`; the time is left
 //! blank while it does not change, and lines of a multi-line statement follow
@@ -21,8 +21,14 @@ pub struct MysqlGeneral {
     /// The last Query, which continuation lines may still extend.
     pending: Option<QueryEvent>,
     last_time: Option<Timestamp>,
-    /// Per thread: (user, database).
-    threads: HashMap<Arc<str>, (Option<Arc<str>>, Option<Arc<str>>)>,
+    /// What `Connect` and `Init DB` told of each thread.
+    threads: HashMap<Arc<str>, Thread>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Thread {
+    user: Option<Arc<str>>,
+    db: Option<Arc<str>>,
 }
 
 impl Default for MysqlGeneral {
@@ -61,7 +67,11 @@ fn columns(line: &str) -> Option<Line<'_>> {
     let (thread, after) = rest.split_at(digits);
     let after = after.trim_start_matches(' ');
     let (command, argument) = after.split_once('\t').unwrap_or((after.trim_end(), ""));
-    if command.is_empty() || !command.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ' || b == b'_') {
+    if command.is_empty()
+        || !command
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b' ' || b == b'_')
+    {
         return None;
     }
     Some(Line {
@@ -99,7 +109,7 @@ impl LineFormat for MysqlGeneral {
         let thread = self.interner.get_prefixed("thread:", cols.thread);
         match cols.command {
             "Query" | "Execute" => {
-                let (user, db) = self.threads.get(&thread).cloned().unwrap_or_default();
+                let Thread { user, db } = self.threads.get(&thread).cloned().unwrap_or_default();
                 self.pending = Some(QueryEvent {
                     ts: self.last_time,
                     sql: cols.argument.to_owned(),
@@ -117,17 +127,21 @@ impl LineFormat for MysqlGeneral {
             "Connect" => {
                 // `app@localhost on shop using TCP/IP`
                 let arg = cols.argument;
-                let user = arg.split('@').next().filter(|u| !u.is_empty()).map(|u| self.interner.get(u));
+                let user = arg
+                    .split('@')
+                    .next()
+                    .filter(|u| !u.is_empty())
+                    .map(|u| self.interner.get(u));
                 let db = arg
                     .split_once(" on ")
                     .and_then(|(_, r)| r.split_whitespace().next())
                     .filter(|d| *d != "using")
                     .map(|d| self.interner.get(d));
-                self.threads.insert(thread, (user, db));
+                self.threads.insert(thread, Thread { user, db });
             }
             "Init DB" => {
                 let db = self.interner.get(cols.argument.trim());
-                self.threads.entry(thread).or_default().1 = Some(db);
+                self.threads.entry(thread).or_default().db = Some(db);
             }
             "Quit" => {
                 self.threads.remove(&thread);

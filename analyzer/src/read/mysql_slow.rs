@@ -1,8 +1,8 @@
-//! MySQL / MariaDB / Percona Server slow query logs.
+//! `MySQL` / `MariaDB` / Percona Server slow query logs.
 //!
 //! An entry is a run of `# Key: value` header lines (`# Time`, `# User@Host`,
 //! `# Thread_id`, `# Query_time … Lock_time … Rows_sent … Rows_examined`, and
-//! the many extended attributes of Percona and MariaDB), optional `use db;`
+//! the many extended attributes of Percona and `MariaDB`), optional `use db;`
 //! and `SET timestamp=N;` lines, then the statement, possibly over many lines.
 //! A `#` line ends the statement when the statement so far ends with `;` or
 //! the line is one of the headers that always open an entry.
@@ -67,20 +67,20 @@ impl MysqlSlow {
     fn finish_entry(&mut self, src: &Lines) {
         let mut e = std::mem::take(&mut self.entry);
         for (line, why) in e.bad.drain(..) {
-            self.ready.push_back(Record::Malformed(src.malformed(line, why)));
+            self.ready
+                .push_back(Record::Malformed(src.malformed(line, why)));
         }
         let mut sql = std::mem::take(&mut e.sql);
         sql.truncate(sql.trim_end().len());
         if sql.is_empty() {
-            match e.use_line.take() {
-                Some(use_line) => sql = use_line,
-                None => {
-                    if e.has_header && !e.admin {
-                        let m = src.malformed(e.start_line, "slow-log entry without a statement");
-                        self.ready.push_back(Record::Malformed(m));
-                    }
-                    return;
+            if let Some(use_line) = e.use_line.take() {
+                sql = use_line
+            } else {
+                if e.has_header && !e.admin {
+                    let m = src.malformed(e.start_line, "slow-log entry without a statement");
+                    self.ready.push_back(Record::Malformed(m));
                 }
+                return;
             }
         }
         let rows = match (e.rows_sent, e.rows_affected) {
@@ -131,6 +131,22 @@ fn setting(line: &str) -> Option<(&str, &str)> {
 }
 
 impl Entry {
+    /// Whether `line` is a header line rather than part of the statement.
+    fn is_header(&self, line: &str) -> bool {
+        if !line.starts_with('#') {
+            return false;
+        }
+        if opens_entry(line) {
+            return true;
+        }
+        if !self.sql.is_empty() {
+            // After a complete statement, `#` opens the next entry's headers.
+            return self.sql.trim_end().ends_with(';');
+        }
+        // Before the statement: a header, unless `use`/`SET timestamp` ended them.
+        !self.body_started
+    }
+
     /// Whether `line` repeats a header this entry already has (so it opens the next one).
     fn repeats(&self, line: &str) -> bool {
         let e = self;
@@ -157,7 +173,9 @@ impl Entry {
         if let Some(t) = part.strip_prefix("Time:") {
             match Timestamp::parse(t) {
                 Some(ts) => self.ts = Some(ts),
-                None => self.bad.push((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
+                None => self
+                    .bad
+                    .push((no, format!("unreadable `# Time:` value `{}`", t.trim()))),
             }
         } else if let Some(uh) = part.strip_prefix("User@Host:") {
             self.user_host(uh, interner);
@@ -176,7 +194,10 @@ impl Entry {
             self.user = Some(interner.get(user));
         }
         if let Some((_, id)) = rest.split_once("Id:") {
-            self.thread = id.split_ascii_whitespace().next().map(|t| interner.get_prefixed("thread:", t));
+            self.thread = id
+                .split_ascii_whitespace()
+                .next()
+                .map(|t| interner.get_prefixed("thread:", t));
         }
     }
 
@@ -189,7 +210,10 @@ impl Entry {
             };
             let Some(value) = words.next() else { break };
             let bad = match key {
-                "Query_time" => value.parse::<f64>().map(|s| self.duration_ms = Some(s * 1000.0)).is_err(),
+                "Query_time" => value
+                    .parse::<f64>()
+                    .map(|s| self.duration_ms = Some(s * 1000.0))
+                    .is_err(),
                 "Rows_sent" => value.parse().map(|n| self.rows_sent = Some(n)).is_err(),
                 "Rows_examined" => value.parse().map(|n| self.rows_examined = Some(n)).is_err(),
                 "Rows_affected" => value.parse().map(|n| self.rows_affected = Some(n)).is_err(),
@@ -210,7 +234,8 @@ impl Entry {
                 _ => false,
             };
             if bad {
-                self.bad.push((no, format!("unreadable `{key}` value `{value}`")));
+                self.bad
+                    .push((no, format!("unreadable `{key}` value `{value}`")));
             }
         }
     }
@@ -219,11 +244,7 @@ impl Entry {
 impl LineFormat for MysqlSlow {
     fn line(&mut self, no: u64, line: &str, src: &Lines) -> Option<Record> {
         let in_statement = !self.entry.sql.is_empty();
-        let headers_over = self.entry.body_started && !in_statement;
-        if line.starts_with('#')
-            && !(headers_over && !opens_entry(line))
-            && (!in_statement || self.entry.sql.trim_end().ends_with(';') || opens_entry(line))
-        {
+        if self.entry.is_header(line) {
             let starts_new = in_statement || self.entry.admin || self.entry.repeats(line);
             if starts_new {
                 self.finish_entry(src);

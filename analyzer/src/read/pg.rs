@@ -1,6 +1,6 @@
-//! What PostgreSQL's three log formats share: turning log *messages* into events.
+//! What `PostgreSQL`'s three log formats share: turning log *messages* into events.
 //!
-//! PostgreSQL reports one statement in up to four messages, depending on
+//! `PostgreSQL` reports one statement in up to four messages, depending on
 //! `log_statement` and `log_min_duration_statement`:
 //! - `duration: 0.1 ms  statement: …` (or `execute <name>: …`) — complete;
 //! - `statement: …` / `execute <name>: …`, later `duration: 0.1 ms` — two halves;
@@ -83,31 +83,41 @@ fn classify(text: &str) -> Log<'_> {
             return Log::Duration(ms);
         }
         return match statement_text(after) {
-            Some(Some(sql)) => Log::Complete { ms, sql },
-            Some(None) => Log::Other,
-            None => Log::Bad("unrecognised duration message"),
+            Step::Executes(sql) => Log::Complete { ms, sql },
+            Step::Protocol => Log::Other,
+            Step::Unknown => Log::Bad("unrecognised duration message"),
         };
     }
     match statement_text(text) {
-        Some(Some(sql)) => Log::Statement(sql),
-        _ => Log::Other,
+        Step::Executes(sql) => Log::Statement(sql),
+        Step::Protocol | Step::Unknown => Log::Other,
     }
 }
 
-/// `statement: SQL` / `execute <name>: SQL` → `Some(Some(sql))`;
-/// `parse …: ` / `bind …: ` → `Some(None)` (a protocol step, not an execution);
-/// anything else → `None`.
-fn statement_text(text: &str) -> Option<Option<&str>> {
+/// What a statement-bearing message says.
+enum Step<'a> {
+    /// `statement: SQL` / `execute <name>: SQL`: an execution of SQL.
+    Executes(&'a str),
+    /// `parse …: SQL` / `bind …: SQL`: a protocol step, not an execution.
+    Protocol,
+    /// Something else.
+    Unknown,
+}
+
+fn statement_text(text: &str) -> Step<'_> {
     if let Some(sql) = text.strip_prefix("statement: ") {
-        return Some(Some(sql));
+        return Step::Executes(sql);
     }
     for (step, executes) in [("execute ", true), ("parse ", false), ("bind ", false)] {
         if let Some(rest) = text.strip_prefix(step) {
-            let (_, sql) = rest.split_once(": ")?;
-            return Some(executes.then_some(sql));
+            return match rest.split_once(": ") {
+                Some((_, sql)) if executes => Step::Executes(sql),
+                Some(_) => Step::Protocol,
+                None => Step::Unknown,
+            };
         }
     }
-    None
+    Step::Unknown
 }
 
 /// Parses `parameters: $1 = '42', $2 = NULL, $3 = 'it''s'`.
@@ -211,14 +221,14 @@ impl Assembler {
     pub fn push(&mut self, m: Message) {
         let key = m.session.clone().unwrap_or_else(|| Arc::from(""));
         match m.severity.as_str() {
-            "LOG" => self.log(m, key),
+            "LOG" => self.log(&m, &key),
             "DETAIL" => self.detail(&key, &m.text),
-            "STATEMENT" => self.failed_statement(&m, key, &m.text),
+            "STATEMENT" => self.failed_statement(&m, &key, &m.text),
             "ERROR" | "FATAL" | "PANIC" => {
                 if let Some(sql) = m.statement.as_deref() {
                     // csvlog/jsonlog: the failed statement is part of the message.
                     self.errors.insert(key.clone(), (m.text.clone(), m.line));
-                    self.failed_statement(&m, key, sql);
+                    self.failed_statement(&m, &key, sql);
                 } else {
                     self.errors.insert(key, (m.text, m.line));
                 }
@@ -228,31 +238,31 @@ impl Assembler {
         }
     }
 
-    fn log(&mut self, m: Message, key: Arc<str>) {
-        self.errors.remove(&key);
+    fn log(&mut self, m: &Message, key: &Arc<str>) {
+        self.errors.remove(key);
         match classify(&m.text) {
             Log::Complete { ms, sql } => {
-                let mut e = self.event(&m, sql);
+                let mut e = self.event(m, sql);
                 e.duration_ms = Some(ms);
                 if let Some(p) = m.detail.as_deref().and_then(parse_parameters) {
                     e.params = p;
                 }
-                self.hold(key, e, false);
+                self.hold(key.clone(), e, false);
             }
             Log::Statement(sql) => {
-                let mut e = self.event(&m, sql);
+                let mut e = self.event(m, sql);
                 if let Some(p) = m.detail.as_deref().and_then(parse_parameters) {
                     e.params = p;
                 }
-                self.hold(key, e, true);
+                self.hold(key.clone(), e, true);
             }
-            Log::Duration(ms) => match self.pending.get_mut(&key) {
+            Log::Duration(ms) => match self.pending.get_mut(key) {
                 Some(p) if p.awaiting_duration => {
                     p.event.duration_ms = Some(ms);
-                    self.flush(&key);
+                    self.flush(key);
                 }
                 _ => {
-                    self.flush(&key);
+                    self.flush(key);
                     self.malformed(
                         m.line,
                         "duration without its statement (was the statement logged before this file begins?)",
@@ -274,20 +284,20 @@ impl Assembler {
     }
 
     /// A statement that failed with the session's last ERROR.
-    fn failed_statement(&mut self, m: &Message, key: Arc<str>, sql: &str) {
-        let Some((error, _)) = self.errors.remove(&key) else {
+    fn failed_statement(&mut self, m: &Message, key: &str, sql: &str) {
+        let Some((error, _)) = self.errors.remove(key) else {
             return;
         };
         // Under log_statement=all the statement was already logged: mark that one.
-        if let Some(p) = self.pending.get_mut(&key)
+        if let Some(p) = self.pending.get_mut(key)
             && p.awaiting_duration
             && p.event.sql == sql
         {
             p.event.error = Some(error);
-            self.flush(&key);
+            self.flush(key);
             return;
         }
-        self.flush(&key);
+        self.flush(key);
         let mut e = self.event(m, sql);
         e.error = Some(error);
         self.out.push_back(Record::Event(e));
@@ -297,7 +307,8 @@ impl Assembler {
     pub fn finish(&mut self) {
         let mut rest: Vec<Pending> = self.pending.drain().map(|(_, p)| p).collect();
         rest.sort_by_key(|p| p.event.origin.as_ref().map_or(0, |o| o.line));
-        self.out.extend(rest.into_iter().map(|p| Record::Event(p.event)));
+        self.out
+            .extend(rest.into_iter().map(|p| Record::Event(p.event)));
     }
 }
 

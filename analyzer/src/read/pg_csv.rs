@@ -1,15 +1,15 @@
-//! PostgreSQL `csvlog`: one CSV record per message (quoted fields may span lines).
+//! `PostgreSQL` `csvlog`: one CSV record per message (quoted fields may span lines).
 //!
-//! Columns (PostgreSQL 13–17): log_time, user_name, database_name, process_id,
-//! connection_from, session_id, session_line_num, command_tag, session_start_time,
-//! virtual_transaction_id, transaction_id, error_severity, sql_state_code,
-//! message, detail, hint, internal_query, internal_query_pos, context, query, …
+//! Columns (`PostgreSQL` 13–17): `log_time`, `user_name`, `database_name`, `process_id`,
+//! `connection_from`, `session_id`, `session_line_num`, `command_tag`, `session_start_time`,
+//! `virtual_transaction_id`, `transaction_id`, `error_severity`, `sql_state_code`,
+//! message, detail, hint, `internal_query`, `internal_query_pos`, context, query, …
 
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::pg::{Assembler, Message};
 use super::intern::Interner;
+use super::pg::{Assembler, Message};
 use super::{Malformed, Record};
 use crate::time::Timestamp;
 
@@ -72,7 +72,10 @@ impl Iterator for PgCsv {
                     if r.len() < 14 {
                         return Some(self.malformed(
                             line,
-                            format!("csvlog record with {} fields (expected at least 14)", r.len()),
+                            format!(
+                                "csvlog record with {} fields (expected at least 14)",
+                                r.len()
+                            ),
                         ));
                     }
                     let i = &mut self.asm.interner;
@@ -81,7 +84,10 @@ impl Iterator for PgCsv {
                         ts: r.get(0).and_then(Timestamp::parse),
                         user: field(r, 1, i),
                         db: field(r, 2, i),
-                        session: r.get(3).filter(|p| !p.is_empty()).map(|p| i.get_prefixed("pid:", p)),
+                        session: r
+                            .get(3)
+                            .filter(|p| !p.is_empty())
+                            .map(|p| i.get_prefixed("pid:", p)),
                         vxid: r.get(9).filter(|v| !v.is_empty()).map(Arc::from),
                         severity: r.get(11).unwrap_or_default().to_owned(),
                         text: r.get(13).unwrap_or_default().to_owned(),

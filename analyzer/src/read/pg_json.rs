@@ -1,4 +1,4 @@
-//! PostgreSQL 15+ `jsonlog`: one JSON object per message.
+//! `PostgreSQL` 15+ `jsonlog`: one JSON object per message.
 
 use serde::Deserialize;
 

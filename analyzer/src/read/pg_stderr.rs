@@ -1,6 +1,6 @@
-//! PostgreSQL stderr logs, whatever the `log_line_prefix`.
+//! `PostgreSQL` stderr logs, whatever the `log_line_prefix`.
 //!
-//! A message line is `<prefix><SEVERITY>:  <text>`; PostgreSQL writes the lines
+//! A message line is `<prefix><SEVERITY>:  <text>`; `PostgreSQL` writes the lines
 //! after the first of a multi-line message with a leading tab. The prefix is
 //! free-form, so sqlsift finds the severity marker and then reads what it can
 //! from the prefix: a timestamp, the backend pid (`[4711]`), `user@db` or
@@ -15,8 +15,23 @@ use super::pg::{Assembler, Message};
 use crate::time::Timestamp;
 
 const SEVERITIES: [&str; 17] = [
-    "LOG", "ERROR", "DETAIL", "STATEMENT", "HINT", "CONTEXT", "QUERY", "LOCATION", "WARNING",
-    "NOTICE", "INFO", "FATAL", "PANIC", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4",
+    "LOG",
+    "ERROR",
+    "DETAIL",
+    "STATEMENT",
+    "HINT",
+    "CONTEXT",
+    "QUERY",
+    "LOCATION",
+    "WARNING",
+    "NOTICE",
+    "INFO",
+    "FATAL",
+    "PANIC",
+    "DEBUG1",
+    "DEBUG2",
+    "DEBUG3",
+    "DEBUG4",
 ];
 
 pub struct PgStderr {
@@ -64,7 +79,10 @@ pub fn parse_prefix(prefix: &str, m: &mut Message, interner: &mut Interner) {
             end += 1;
         }
         // An alphabetic zone (`UTC`) or numeric offset after one space.
-        if end + 1 < b.len() && b[end] == b' ' && (b[end + 1].is_ascii_alphabetic() || b[end + 1] == b'+' || b[end + 1] == b'-') {
+        if end + 1 < b.len()
+            && b[end] == b' '
+            && (b[end + 1].is_ascii_alphabetic() || b[end + 1] == b'+' || b[end + 1] == b'-')
+        {
             let z = end + 1;
             let mut ze = z + 1;
             while ze < b.len() && (b[ze].is_ascii_alphanumeric() || b[ze] == b':') {
@@ -98,7 +116,9 @@ pub fn parse_prefix(prefix: &str, m: &mut Message, interner: &mut Interner) {
     {
         let stop = |c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')' || c == ',';
         let left = prefix[..at].rfind(stop).map_or(0, |p| p + 1);
-        let right = prefix[at + 1..].find(stop).map_or(prefix.len(), |p| p + at + 1);
+        let right = prefix[at + 1..]
+            .find(stop)
+            .map_or(prefix.len(), |p| p + at + 1);
         m.user = non_empty(&prefix[left..at], interner);
         m.db = non_empty(&prefix[at + 1..right], interner);
     }
@@ -213,7 +233,10 @@ mod tests {
 
     #[test]
     fn stray_lines_are_reported_not_dropped() {
-        let (ev, bad) = read(Format::PgStderr, "garbage here\n2026-11-27 10:00:00 UTC [1] LOG:  duration: 1 ms  statement: SELECT 1\n");
+        let (ev, bad) = read(
+            Format::PgStderr,
+            "garbage here\n2026-11-27 10:00:00 UTC [1] LOG:  duration: 1 ms  statement: SELECT 1\n",
+        );
         assert_eq!(ev.len(), 1);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 1);

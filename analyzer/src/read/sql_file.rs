@@ -69,7 +69,10 @@ impl SqlFile {
     /// the unterminated rest too.
     fn drain(&mut self, all: bool, src: &Lines) {
         let (parts, rest) = if all {
-            (split_statements(&self.buf, Dialect::Generic), self.buf.len())
+            (
+                split_statements(&self.buf, Dialect::Generic),
+                self.buf.len(),
+            )
         } else {
             split_terminated(&self.buf, Dialect::Generic)
         };
@@ -127,7 +130,10 @@ mod tests {
     #[test]
     fn splits_around_strings_comments_and_dollar_quotes() {
         let text = "SELECT ';' AS a; -- c;\n/* x; */ SELECT 2;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;;\n  ;\nSELECT 3";
-        let parts: Vec<&str> = split_statements(text, Dialect::Generic).into_iter().map(|p| p.1).collect();
+        let parts: Vec<&str> = split_statements(text, Dialect::Generic)
+            .into_iter()
+            .map(|p| p.1)
+            .collect();
         assert_eq!(
             parts,
             [
@@ -144,7 +150,10 @@ mod tests {
         let text = "\\connect app\nSELECT 1;\n\nSELECT\n  'a;\nb'\n  FROM t; SELECT 3;\nINSERT INTO t VALUES ($$;$$)";
         let (ev, bad) = read(Format::Sql, text);
         assert!(bad.is_empty());
-        let got: Vec<_> = ev.iter().map(|e| (e.origin.as_ref().unwrap().line, e.sql.as_str())).collect();
+        let got: Vec<_> = ev
+            .iter()
+            .map(|e| (e.origin.as_ref().unwrap().line, e.sql.as_str()))
+            .collect();
         assert_eq!(
             got,
             [
