@@ -40,7 +40,7 @@ pub enum Command {
 /// How inputs are read.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or captures to read (`PostgreSQL` stderr/csv/json logs, `MySQL` slow or
+    /// Log files or captures to read (PostgreSQL stderr/csv/json logs, MySQL slow or
     /// general logs, sqlsift JSONL, .sql files; any of them gzip-compressed).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,

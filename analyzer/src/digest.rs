@@ -9,6 +9,9 @@ use crate::event::{Origin, QueryEvent};
 use crate::normalize::Fingerprint;
 use crate::time::Timestamp;
 
+/// Up to this many timed calls, quantiles are computed exactly.
+pub const EXACT_MAX: usize = 64;
+
 /// One real execution kept as an example: the slowest seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -34,8 +37,11 @@ pub struct Digest {
     pub total_ms: f64,
     pub min_ms: Option<f64>,
     pub max_ms: Option<f64>,
-    /// Latency distribution (`DDSketch`, 1% relative accuracy): mergeable quantiles.
+    /// Latency distribution (DDSketch, 1% relative accuracy): mergeable quantiles.
     sketch: DDSketch,
+    /// The first durations, exactly, while there are at most [`EXACT_MAX`]:
+    /// a sketch's quantiles of a handful of values can fall below the mean.
+    exact: Vec<f64>,
     pub first_seen: Option<Timestamp>,
     pub last_seen: Option<Timestamp>,
     pub sample: Sample,
@@ -69,6 +75,7 @@ impl Digest {
             min_ms: None,
             max_ms: None,
             sketch: DDSketch::new(Config::defaults()),
+            exact: Vec::new(),
             first_seen: None,
             last_seen: None,
             sample: Sample {
@@ -94,6 +101,7 @@ impl Digest {
             self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
             self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
             self.sketch.add(ms);
+            self.keep_exact(std::slice::from_ref(&ms));
             if self.sample.duration_ms.is_none_or(|s| ms > s) {
                 self.sample = Sample {
                     sql: e.sql.clone(),
@@ -122,6 +130,11 @@ impl Digest {
         self.max_ms = combine(self.max_ms, other.max_ms, f64::max);
         // Both sketches use the default config, so merging cannot fail.
         let _ = self.sketch.merge(&other.sketch);
+        if other.exact.len() == usize::try_from(other.timed).unwrap_or(usize::MAX) {
+            self.keep_exact(&other.exact);
+        } else {
+            self.exact = Vec::new();
+        }
         self.first_seen = combine(self.first_seen, other.first_seen, Ord::min);
         self.last_seen = combine(self.last_seen, other.last_seen, Ord::max);
         let theirs_slower = match (self.sample.duration_ms, other.sample.duration_ms) {
@@ -141,10 +154,32 @@ impl Digest {
         (self.timed > 0).then(|| self.total_ms / self.timed as f64)
     }
 
-    /// The `q` quantile (0.0–1.0) of durations, within 1% relative error.
+    /// Keeps `more` exact durations while the digest's timed calls stay few.
+    fn keep_exact(&mut self, more: &[f64]) {
+        if usize::try_from(self.timed).is_ok_and(|t| t <= EXACT_MAX) {
+            self.exact.extend_from_slice(more);
+        } else if !self.exact.is_empty() {
+            self.exact = Vec::new();
+        }
+    }
+
+    /// The `q` quantile (0.0–1.0) of durations: exact (nearest rank) for up
+    /// to [`EXACT_MAX`] calls, else within 1% relative error.
     #[must_use]
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
-        self.sketch.quantile(q).ok().flatten()
+        if !self.exact.is_empty() && self.exact.len() as u64 == self.timed {
+            let mut v = self.exact.clone();
+            v.sort_by(f64::total_cmp);
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
+            let rank = ((q.clamp(0.0, 1.0) * v.len() as f64).ceil() as usize).clamp(1, v.len());
+            return Some(v[rank - 1]);
+        }
+        let v = self.sketch.quantile(q).ok().flatten()?;
+        Some(v.clamp(self.min_ms.unwrap_or(v), self.max_ms.unwrap_or(v)))
     }
 }
 
@@ -195,7 +230,21 @@ mod tests {
             let (x, y) = (a.quantile_ms(q).unwrap(), all.quantile_ms(q).unwrap());
             assert!((x - y).abs() < 1e-9, "q{q}: {x} vs {y}");
         }
+        // 100 calls: past the exact range, the sketch answers within 2%.
         let p95 = a.quantile_ms(0.95).unwrap();
         assert!((p95 - 95.0).abs() <= 95.0 * 0.02, "p95 {p95}");
+    }
+
+    #[test]
+    fn few_calls_have_exact_quantiles() {
+        let id = Fingerprint(1);
+        let mut d = Digest::new(id, "s".into(), Dialect::Generic, &ev(0.748));
+        d.record(&ev(2.306));
+        assert_eq!(d.quantile_ms(0.5), Some(0.748));
+        assert_eq!(d.quantile_ms(0.95), Some(2.306));
+        let mut other = Digest::new(id, "s".into(), Dialect::Generic, &ev(5.0));
+        other.merge(&d);
+        assert_eq!(other.quantile_ms(0.99), Some(5.0));
+        assert_eq!(other.quantile_ms(0.5), Some(2.306));
     }
 }

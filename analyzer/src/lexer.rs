@@ -62,6 +62,7 @@ pub fn tokenize(src: &str, dialect: Dialect) -> Tokens<'_> {
         src: &src.as_bytes()[..len],
         pos: 0,
         dialect,
+        skip_whitespace: false,
     }
 }
 
@@ -70,6 +71,16 @@ pub struct Tokens<'a> {
     src: &'a [u8],
     pos: usize,
     dialect: Dialect,
+    skip_whitespace: bool,
+}
+
+impl Tokens<'_> {
+    /// Yields no whitespace tokens (the normalizer's hot path needs none).
+    #[must_use]
+    pub fn without_whitespace(mut self) -> Self {
+        self.skip_whitespace = true;
+        self
+    }
 }
 
 /// Multi-byte operators, longest first within each length.
@@ -91,6 +102,11 @@ impl Iterator for Tokens<'_> {
     type Item = Token;
 
     fn next(&mut self) -> Option<Token> {
+        if self.skip_whitespace {
+            while matches!(self.peek(0), b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                self.pos += 1;
+            }
+        }
         let start = self.pos;
         let b = *self.src.get(start)?;
         let kind = self.lex_one(b);
@@ -525,6 +541,18 @@ mod tests {
             assert_eq!(toks.len(), 1, "{src}");
             assert_eq!(toks[0].end as usize, src.len());
         }
+    }
+
+    #[test]
+    fn without_whitespace_yields_the_same_other_tokens() {
+        let src = "  SELECT\t a ,'x y'  -- c\n FROM t  ";
+        let all: Vec<Token> = tokenize(src, Dialect::Generic)
+            .filter(|t| t.kind != Kind::Whitespace)
+            .collect();
+        let skipped: Vec<Token> = tokenize(src, Dialect::Generic)
+            .without_whitespace()
+            .collect();
+        assert_eq!(all, skipped);
     }
 
     #[test]

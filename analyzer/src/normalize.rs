@@ -31,6 +31,32 @@ impl Fingerprint {
     }
 }
 
+/// Hashes a [`Fingerprint`] as itself: it is already a well-mixed 64-bit
+/// hash, so hashing it again (`SipHash`) only costs time on the per-event path.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached if something other than a `u64` is hashed: fold it in (FNV-1a).
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by fingerprint.
+pub type FingerprintMap<V> =
+    std::collections::HashMap<Fingerprint, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)
@@ -230,7 +256,7 @@ impl Normalizer {
         out.literals.clear();
         out.tags.clear();
         self.tokens.clear();
-        for tok in tokenize(sql, self.dialect) {
+        for tok in tokenize(sql, self.dialect).without_whitespace() {
             match tok.kind {
                 Kind::Whitespace | Kind::LineComment => {}
                 Kind::BlockComment => parse_sqlcommenter(tok.text(sql), &mut out.tags),

@@ -1,7 +1,6 @@
 //! Parses each *distinct* shape once with sqlparser (full parses are
 //! proportional to fingerprints, not to events) and keeps what later stages need.
 
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use sqlparser::parser::Parser;
 
 use crate::dialect::Dialect;
 use crate::lexer::{Kind, tokenize};
-use crate::normalize::Fingerprint;
+use crate::normalize::{Fingerprint, FingerprintMap};
 
 /// ORM-generated SQL nests deeper than sqlparser's default limit of 50.
 const RECURSION_LIMIT: usize = 100;
@@ -89,7 +88,7 @@ fn parsable(shape: &str, dialect: Dialect) -> String {
 /// A cache of parsed shapes by fingerprint.
 #[derive(Debug, Default)]
 pub struct ShapeCache {
-    parsed: HashMap<Fingerprint, Arc<ParsedShape>>,
+    parsed: FingerprintMap<Arc<ParsedShape>>,
 }
 
 impl ShapeCache {

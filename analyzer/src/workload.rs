@@ -5,7 +5,6 @@
 //! both cores work on a single large log and memory stays bounded by the number
 //! of distinct fingerprints.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
@@ -13,7 +12,7 @@ use std::sync::mpsc::sync_channel;
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::event::QueryEvent;
-use crate::normalize::{Normalized, Normalizer};
+use crate::normalize::{FingerprintMap, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
 
 /// How many malformed lines are kept with their location (all are counted).
@@ -31,7 +30,7 @@ pub struct InputSummary {
 /// Digests by fingerprint and the reading totals.
 #[derive(Debug, Default)]
 pub struct Workload {
-    pub digests: HashMap<crate::Fingerprint, Digest>,
+    pub digests: FingerprintMap<Digest>,
     pub events: u64,
     pub malformed: u64,
     /// The first [`MALFORMED_KEPT`] malformed lines, in input order.

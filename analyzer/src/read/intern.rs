@@ -7,15 +7,31 @@ use std::sync::Arc;
 /// Beyond this many distinct strings the table starts afresh (memory stays bounded).
 const CAPACITY: usize = 4096;
 
+/// How many recently used strings are checked before the hash table: logs
+/// repeat the same user, database and session line after line.
+const RECENT: usize = 4;
+
 #[derive(Debug, Default)]
 pub struct Interner {
     map: HashMap<Box<str>, Arc<str>>,
+    recent: [Option<Arc<str>>; RECENT],
+    next_recent: usize,
     scratch: String,
 }
 
 impl Interner {
     /// The shared copy of `s`.
     pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.recent.iter().flatten().find(|a| ***a == *s) {
+            return a.clone();
+        }
+        let a = self.lookup(s);
+        self.recent[self.next_recent] = Some(a.clone());
+        self.next_recent = (self.next_recent + 1) % RECENT;
+        a
+    }
+
+    fn lookup(&mut self, s: &str) -> Arc<str> {
         if let Some(a) = self.map.get(s) {
             return a.clone();
         }

@@ -31,8 +31,8 @@ pub struct Message {
     pub db: Option<Arc<str>>,
     /// The virtual transaction id (csvlog/jsonlog), for grouping into transactions.
     pub vxid: Option<Arc<str>>,
-    /// `LOG`, `ERROR`, `DETAIL`, `STATEMENT`, …
-    pub severity: String,
+    /// `LOG`, `ERROR`, `DETAIL`, `STATEMENT`, … (see [`severity`]).
+    pub severity: &'static str,
     pub text: String,
     /// csvlog/jsonlog carry DETAIL and the failed statement inline.
     pub detail: Option<String>,
@@ -92,6 +92,32 @@ fn classify(text: &str) -> Log<'_> {
         Step::Executes(sql) => Log::Statement(sql),
         Step::Protocol | Step::Unknown => Log::Other,
     }
+}
+
+/// PostgreSQL's message severities (`elog.c`), as the static string the
+/// assembler matches on; `None` for anything else.
+pub fn severity(word: &str) -> Option<&'static str> {
+    const ALL: [&str; 18] = [
+        "LOG",
+        "ERROR",
+        "DETAIL",
+        "STATEMENT",
+        "HINT",
+        "CONTEXT",
+        "QUERY",
+        "LOCATION",
+        "WARNING",
+        "NOTICE",
+        "INFO",
+        "FATAL",
+        "PANIC",
+        "DEBUG1",
+        "DEBUG2",
+        "DEBUG3",
+        "DEBUG4",
+        "DEBUG5",
+    ];
+    ALL.iter().find(|s| **s == word).copied()
 }
 
 /// What a statement-bearing message says.
@@ -220,7 +246,7 @@ impl Assembler {
     /// Takes one message; completed events and malformed records land in `out`.
     pub fn push(&mut self, m: Message) {
         let key = m.session.clone().unwrap_or_else(|| Arc::from(""));
-        match m.severity.as_str() {
+        match m.severity {
             "LOG" => self.log(&m, &key),
             "DETAIL" => self.detail(&key, &m.text),
             "STATEMENT" => self.failed_statement(&m, &key, &m.text),

@@ -9,7 +9,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::intern::Interner;
-use super::pg::{Assembler, Message};
+use super::pg::{Assembler, Message, severity};
 use super::{Malformed, Record};
 use crate::time::Timestamp;
 
@@ -89,7 +89,7 @@ impl Iterator for PgCsv {
                             .filter(|p| !p.is_empty())
                             .map(|p| i.get_prefixed("pid:", p)),
                         vxid: r.get(9).filter(|v| !v.is_empty()).map(Arc::from),
-                        severity: r.get(11).unwrap_or_default().to_owned(),
+                        severity: r.get(11).and_then(severity).unwrap_or(""),
                         text: r.get(13).unwrap_or_default().to_owned(),
                         detail: r.get(14).filter(|s| !s.is_empty()).map(str::to_owned),
                         statement: r.get(19).filter(|s| !s.is_empty()).map(str::to_owned),

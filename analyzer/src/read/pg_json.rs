@@ -6,7 +6,7 @@ use super::Record;
 use std::sync::Arc;
 
 use super::lines::{LineFormat, Lines};
-use super::pg::{Assembler, Message};
+use super::pg::{Assembler, Message, severity};
 use crate::time::Timestamp;
 
 #[derive(Deserialize)]
@@ -49,7 +49,7 @@ impl LineFormat for PgJson {
                     db: j.dbname.as_deref().map(|d| i.get(d)),
                     session: j.pid.map(|p| i.get_prefixed("pid:", &p.to_string())),
                     vxid: j.vxid.as_deref().map(Arc::from),
-                    severity: j.error_severity.unwrap_or_default(),
+                    severity: j.error_severity.as_deref().and_then(severity).unwrap_or(""),
                     text: j.message.unwrap_or_default(),
                     detail: j.detail,
                     statement: j.statement,

@@ -11,28 +11,8 @@ use super::intern::Interner;
 use std::sync::Arc;
 
 use super::lines::{LineFormat, Lines};
-use super::pg::{Assembler, Message};
+use super::pg::{Assembler, Message, severity};
 use crate::time::Timestamp;
-
-const SEVERITIES: [&str; 17] = [
-    "LOG",
-    "ERROR",
-    "DETAIL",
-    "STATEMENT",
-    "HINT",
-    "CONTEXT",
-    "QUERY",
-    "LOCATION",
-    "WARNING",
-    "NOTICE",
-    "INFO",
-    "FATAL",
-    "PANIC",
-    "DEBUG1",
-    "DEBUG2",
-    "DEBUG3",
-    "DEBUG4",
-];
 
 pub struct PgStderr {
     asm: Assembler,
@@ -50,7 +30,7 @@ impl PgStderr {
 }
 
 /// Finds `SEVERITY:  ` and returns (prefix end, severity, text start).
-pub fn split_severity(line: &str) -> Option<(usize, &str, usize)> {
+pub fn split_severity(line: &str) -> Option<(usize, &'static str, usize)> {
     let mut from = 0;
     while let Some(i) = memchr::memmem::find(&line.as_bytes()[from..], b":  ") {
         let colon = from + i;
@@ -58,9 +38,8 @@ pub fn split_severity(line: &str) -> Option<(usize, &str, usize)> {
         let start = head
             .rfind(|c: char| !c.is_ascii_alphanumeric())
             .map_or(0, |p| p + 1);
-        let word = &head[start..];
-        if SEVERITIES.contains(&word) || word == "DEBUG5" {
-            return Some((start, word, colon + 3));
+        if let Some(severity) = severity(&head[start..]) {
+            return Some((start, severity, colon + 3));
         }
         from = colon + 1;
     }
@@ -143,7 +122,7 @@ impl LineFormat for PgStderr {
             Some((prefix_end, severity, text_start)) => {
                 let mut m = Message {
                     line: no,
-                    severity: severity.to_owned(),
+                    severity,
                     text: line[text_start..].to_owned(),
                     ..Message::default()
                 };
