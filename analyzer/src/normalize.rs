@@ -453,7 +453,7 @@ fn collect_literals(toks: &[Token], from: usize, to: usize, sql: &str, out: &mut
                 out.push(lit(literal_kind(t.kind), t));
             }
             Kind::Word if keyword_literal(t.text(sql)).is_some() => {
-                out.push(lit(LiteralKind::Keyword, t))
+                out.push(lit(LiteralKind::Keyword, t));
             }
             Kind::Punct
                 if matches!(t.text(sql), "-" | "+")

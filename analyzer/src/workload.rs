@@ -43,7 +43,7 @@ impl Workload {
     pub fn add(&mut self, event: &QueryEvent, norm: &Normalized, dialect: Dialect) {
         self.events += 1;
         if let Some(d) = self.digests.get_mut(&norm.id) {
-            d.record(event)
+            d.record(event);
         } else {
             let d = Digest::new(norm.id, Arc::from(norm.shape.as_str()), dialect, event);
             self.digests.insert(norm.id, d);

@@ -74,7 +74,7 @@ impl MysqlSlow {
         sql.truncate(sql.trim_end().len());
         if sql.is_empty() {
             if let Some(use_line) = e.use_line.take() {
-                sql = use_line
+                sql = use_line;
             } else {
                 if e.has_header && !e.admin {
                     let m = src.malformed(e.start_line, "slow-log entry without a statement");
