@@ -214,9 +214,9 @@ mod tests {
             let e = ev(f64::from(i));
             all.record(&e);
             if i % 2 == 0 {
-                b.record(&e)
+                b.record(&e);
             } else {
-                a.record(&e)
+                a.record(&e);
             }
         }
         a.merge(&b);

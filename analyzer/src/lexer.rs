@@ -90,6 +90,12 @@ const OPS2: [&[u8]; 16] = [
     b"<<", b">>", b"!~",
 ];
 
+/// Whitespace between tokens: Unicode White_Space plus the byte-order mark.
+#[must_use]
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
 fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
 }
@@ -103,9 +109,7 @@ impl Iterator for Tokens<'_> {
 
     fn next(&mut self) -> Option<Token> {
         if self.skip_whitespace {
-            while matches!(self.peek(0), b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
-                self.pos += 1;
-            }
+            self.skip_spaces();
         }
         let start = self.pos;
         let b = *self.src.get(start)?;
@@ -135,11 +139,8 @@ impl Tokens<'_> {
     fn lex_one(&mut self, b: u8) -> Kind {
         let next = self.peek(1);
         match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
-                self.pos += 1;
-                while matches!(self.peek(0), b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
-                    self.pos += 1;
-                }
+            _ if self.space_len() > 0 => {
+                self.skip_spaces();
                 Kind::Whitespace
             }
             b'-' if next == b'-' => self.line_comment(),
@@ -230,6 +231,37 @@ impl Tokens<'_> {
         }
     }
 
+    /// The byte length of the whitespace character at the cursor, or 0.
+    /// Besides ASCII, Unicode spaces (no-break space, ideographic space, the
+    /// BOM of files saved by Windows editors) separate tokens too.
+    fn space_len(&self) -> usize {
+        match self.peek(0) {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => 1,
+            b if b >= 0x80 => {
+                let end = (self.pos + 4).min(self.src.len());
+                let rest = &self.src[self.pos..end];
+                let c = match std::str::from_utf8(rest) {
+                    Ok(s) => s.chars().next(),
+                    Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()])
+                        .ok()
+                        .and_then(|s| s.chars().next()),
+                };
+                c.filter(|c| is_space(*c)).map_or(0, char::len_utf8)
+            }
+            _ => 0,
+        }
+    }
+
+    fn skip_spaces(&mut self) {
+        loop {
+            let n = self.space_len();
+            if n == 0 {
+                return;
+            }
+            self.pos += n;
+        }
+    }
+
     fn prev_byte(&self) -> u8 {
         if self.pos == 0 {
             0
@@ -239,7 +271,11 @@ impl Tokens<'_> {
     }
 
     fn word_chars(&mut self) {
-        while is_ident_char(self.peek(0)) {
+        loop {
+            let b = self.peek(0);
+            if !is_ident_char(b) || (b >= 0x80 && self.space_len() > 0) {
+                return;
+            }
             self.pos += 1;
         }
     }
@@ -553,6 +589,16 @@ mod tests {
             .without_whitespace()
             .collect();
         assert_eq!(all, skipped);
+    }
+
+    #[test]
+    fn unicode_spaces_and_the_bom_separate_tokens() {
+        let src = "\u{feff}SELECT\u{a0}1\u{3000}FROM\x0bt";
+        let words: Vec<&str> = tokenize(src, Dialect::Generic)
+            .without_whitespace()
+            .map(|t| t.text(src))
+            .collect();
+        assert_eq!(words, ["SELECT", "1", "FROM", "t"]);
     }
 
     #[test]

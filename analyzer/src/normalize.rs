@@ -191,7 +191,9 @@ impl Emitter<'_> {
         let no_space_before = matches!(piece, "," | ")" | "." | ";" | "::" | "]")
             || (first == b'(' && self.prev == Prev::Name)
             || (first == b'[' && matches!(self.prev, Prev::Name | Prev::Value));
-        if self.prev != Prev::Start && self.prev != Prev::Open && !no_space_before {
+        if (self.prev != Prev::Start && self.prev != Prev::Open && !no_space_before)
+            || self.would_glue(first)
+        {
             self.out.push(' ');
         }
         self.out.push_str(piece);
@@ -201,7 +203,7 @@ impl Emitter<'_> {
 
     fn push_word(&mut self, word: &str) {
         let space = self.prev != Prev::Start && self.prev != Prev::Open;
-        if space {
+        if space || self.would_glue(word.as_bytes()[0]) {
             self.out.push(' ');
         }
         let begin = self.out.len();
@@ -218,6 +220,16 @@ impl Emitter<'_> {
             Prev::Name
         };
         self.last_word = last;
+    }
+
+    /// Whether writing a piece starting with `next` right after the output
+    /// would lex differently (`.` `.` → `..`, `.` `1x` → `.1`, `:` `::` →
+    /// `:::`): then a space keeps the shape stable under re-normalization.
+    fn would_glue(&self, next: u8) -> bool {
+        matches!(
+            (self.out.as_bytes().last(), next),
+            (Some(b'.'), b'.' | b'0'..=b'9') | (Some(b':'), b':')
+        )
     }
 
     fn last_word_is(&self, w: &str) -> bool {
@@ -259,6 +271,8 @@ impl Normalizer {
         for tok in tokenize(sql, self.dialect).without_whitespace() {
             match tok.kind {
                 Kind::Whitespace | Kind::LineComment => {}
+                // `ORDER BY a ASC` is `ORDER BY a`: ascending is the default.
+                Kind::Word if tok.text(sql).eq_ignore_ascii_case("asc") => {}
                 Kind::BlockComment => parse_sqlcommenter(tok.text(sql), &mut out.tags),
                 _ => self.tokens.push(tok),
             }
@@ -299,11 +313,6 @@ impl Normalizer {
                             i += 1;
                             continue;
                         }
-                    }
-                    // `ORDER BY a ASC` is `ORDER BY a`: ascending is the default.
-                    if text.eq_ignore_ascii_case("asc") {
-                        i += 1;
-                        continue;
                     }
                     em.push_word(text);
                 }
@@ -691,6 +700,9 @@ mod tests {
     #[test]
     fn idempotent_on_its_own_output() {
         for sql in [
+            "a. . .b",
+            "select t. 1x from t",
+            "a:: : b",
             "insert into t(a, b) values (?, ?)",
             "select a from t where b in (...) and c = any (array[...])",
             "select x::text from t where a is not null limit ?",

@@ -14,6 +14,10 @@ use crate::normalize::{Fingerprint, FingerprintMap};
 /// ORM-generated SQL nests deeper than sqlparser's default limit of 50.
 const RECURSION_LIMIT: usize = 100;
 
+/// Longer shapes are not parsed: sqlparser's AST of a huge flat `OR` chain
+/// is freed recursively and can overflow the stack. They stay counted.
+pub const MAX_PARSED_LEN: usize = 100_000;
+
 /// What parsing a shape gave.
 #[derive(Debug, Clone)]
 pub struct ParsedShape {
@@ -37,6 +41,15 @@ impl ParsedShape {
 /// the shape cannot parse; then the real `sample` statement is parsed instead.
 #[must_use]
 pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
+    if shape.len() > MAX_PARSED_LEN {
+        return ParsedShape {
+            statements: Err(format!(
+                "not parsed: the shape is {} bytes, over sqlsift's limit of {MAX_PARSED_LEN}",
+                shape.len()
+            )),
+            tables: Vec::new(),
+        };
+    }
     let parse = |text: &str| {
         Parser::new(&*dialect.parser_dialect())
             .with_recursion_limit(RECURSION_LIMIT)
@@ -45,7 +58,7 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
             .map_err(|e| e.to_string())
     };
     let statements = parse(shape).or_else(|shape_err| {
-        if sample.trim().is_empty() {
+        if sample.trim().is_empty() || sample.len() > MAX_PARSED_LEN {
             return Err(shape_err);
         }
         parse(sample).map_err(|_| shape_err)

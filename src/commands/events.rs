@@ -16,13 +16,14 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let mut malformed = 0u64;
     for path in &args.input.inputs {
         let (format, records) = read::open(path, args.input.input_format, None)?;
-        let mut normalizer = Normalizer::new(args.input.dialect.unwrap_or(format.dialect()));
+        let dialect = args.input.dialect.unwrap_or(format.dialect());
+        let mut normalizer = Normalizer::new(dialect);
         for r in records {
             match r {
                 Record::Event(mut e) => {
                     if args.redact {
                         let norm = normalizer.normalize(&e.sql);
-                        e.sql = redact_sql(&e.sql, &norm);
+                        e.sql = redact_sql(&e.sql, &norm, dialect);
                         for p in e.params.iter_mut().flatten() {
                             "?".clone_into(p);
                         }

@@ -134,7 +134,8 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         .map(|d| (d.id, shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect)))
         .collect();
     let unparsed = parsed.iter().filter(|(_, p)| !p.is_parsed()).count() as u64;
-    let total_ms: f64 = digests.iter().map(|d| d.total_ms).sum();
+    // `fold` from +0.0: `sum()` of nothing is -0.0, which prints as "-0.000".
+    let total_ms = digests.iter().fold(0.0, |t, d| t + d.total_ms);
     digests.sort_by(|a, b| {
         sort_value(b, opts.sort)
             .total_cmp(&sort_value(a, opts.sort))
@@ -198,7 +199,7 @@ fn fingerprint(
     let (sample, sample_params) = if redact {
         let norm = normalize(&d.sample.sql, d.dialect);
         (
-            redact_sql(&d.sample.sql, &norm),
+            redact_sql(&d.sample.sql, &norm, d.dialect),
             d.sample
                 .params
                 .iter()

@@ -264,6 +264,9 @@ impl LineFormat for MysqlSlow {
             if line.trim().is_empty() || is_banner(line) {
                 return None;
             }
+            if self.entry.start_line == 0 {
+                self.entry.start_line = no;
+            }
             if let Some(db) = line.strip_prefix("use ").and_then(|r| r.strip_suffix(';')) {
                 self.entry.db = Some(self.interner.get(db.trim_matches('`')));
                 self.entry.use_line = Some(line.to_owned());
@@ -276,9 +279,6 @@ impl LineFormat for MysqlSlow {
                 }
                 self.entry.body_started = true;
                 return None;
-            }
-            if self.entry.start_line == 0 {
-                self.entry.start_line = no;
             }
         }
         self.entry.sql.push_str(line);

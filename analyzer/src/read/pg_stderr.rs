@@ -34,11 +34,14 @@ pub fn split_severity(line: &str) -> Option<(usize, &'static str, usize)> {
     let mut from = 0;
     while let Some(i) = memchr::memmem::find(&line.as_bytes()[from..], b":  ") {
         let colon = from + i;
-        let head = &line[..colon];
+        let head = &line.as_bytes()[..colon];
+        // Byte-wise: the word after the last non-alphanumeric byte. A
+        // multi-byte character ends in a non-ASCII byte, so `start` is a char boundary.
         let start = head
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .iter()
+            .rposition(|b| !b.is_ascii_alphanumeric())
             .map_or(0, |p| p + 1);
-        if let Some(severity) = severity(&head[start..]) {
+        if let Some(severity) = severity(&line[start..colon]) {
             return Some((start, severity, colon + 3));
         }
         from = colon + 1;
@@ -69,7 +72,7 @@ pub fn parse_prefix(prefix: &str, m: &mut Message, interner: &mut Interner) {
             }
             end = ze;
         }
-        m.ts = Timestamp::parse(&prefix[i..end.min(b.len())]);
+        m.ts = prefix.get(i..end.min(b.len())).and_then(Timestamp::parse);
     }
     // Session: `[pid]` or `[pid-line]`.
     let mut from = 0;

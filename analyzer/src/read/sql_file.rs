@@ -5,7 +5,7 @@ use super::Record;
 use super::lines::{LineFormat, Lines};
 use crate::Dialect;
 use crate::event::{Origin, QueryEvent};
-use crate::lexer::{Kind, tokenize};
+use crate::lexer::{Kind, is_space, tokenize};
 
 #[derive(Default)]
 pub struct SqlFile {
@@ -57,11 +57,11 @@ fn has_code(text: &str, dialect: Dialect) -> bool {
     })
 }
 
-/// `text[from..to]` without surrounding whitespace, with its new start offset.
+/// `text[from..to]` without the whitespace the lexer skips, with its new start offset.
 fn trimmed(text: &str, from: usize, to: usize) -> (usize, &str) {
     let s = &text[from..to];
-    let lead = s.len() - s.trim_start().len();
-    (from + lead, s.trim())
+    let lead = s.len() - s.trim_start_matches(is_space).len();
+    (from + lead, s.trim_matches(is_space))
 }
 
 impl SqlFile {
