@@ -52,6 +52,27 @@ pub struct InputArgs {
     /// SQL dialect to lex and parse with, instead of the input format's own.
     #[arg(long, value_parser = parse_dialect)]
     pub dialect: Option<Dialect>,
+
+    /// Executions of one query with differing values in one unit of work that make an N+1 loop.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
+    pub loop_min: u32,
+
+    /// Milliseconds of silence that end a session's unit of work (when no request tag or transaction groups it).
+    #[arg(long, value_name = "MS", default_value_t = 100.0)]
+    pub idle_gap_ms: f64,
+}
+
+impl InputArgs {
+    /// The detector settings these arguments ask for.
+    pub fn detect_config(&self) -> sqlsift_analyzer::detect::DetectConfig {
+        sqlsift_analyzer::detect::DetectConfig {
+            loop_min: self.loop_min as usize,
+            insert_min: self.loop_min as usize,
+            units: sqlsift_analyzer::units::UnitConfig {
+                idle_gap_ms: self.idle_gap_ms,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]

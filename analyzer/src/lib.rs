@@ -4,15 +4,19 @@
 //! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
 //! ([`digest`], [`workload`]).
 
+pub mod detect;
 pub mod dialect;
 pub mod digest;
 pub mod event;
+pub mod facts;
 pub mod lexer;
 pub mod normalize;
 pub mod read;
 pub mod redact;
 pub mod shapes;
 pub mod time;
+pub mod units;
+pub mod values;
 pub mod workload;
 
 pub use dialect::Dialect;

@@ -80,9 +80,16 @@ pub struct Literal {
     pub kind: LiteralKind,
     pub start: u32,
     pub end: u32,
+    /// Which `?` of the shape this literal stands behind (0-based); the items
+    /// of a collapsed list share their list's slot; the later rows of a
+    /// multi-row `VALUES` have none ([`Literal::NO_SLOT`]).
+    pub slot: u32,
 }
 
 impl Literal {
+    /// The slot of literals in rows the shape leaves out.
+    pub const NO_SLOT: u32 = u32::MAX;
+
     /// The literal's text as written in `sql`.
     #[must_use]
     pub fn text<'a>(&self, sql: &'a str) -> &'a str {
@@ -180,6 +187,9 @@ enum Prev {
 
 struct Emitter<'o> {
     out: &'o mut String,
+    /// The next slot number, and how many literals already have theirs.
+    slot: u32,
+    slotted: usize,
     prev: Prev,
     /// The last emitted word, lower-cased (`is`, `not`, `in`, `values`, `array`).
     last_word: [u8; 8],
@@ -199,6 +209,24 @@ impl Emitter<'_> {
         self.out.push_str(piece);
         self.prev = next;
         self.last_word = [0; 8];
+    }
+
+    /// Emits a `?`-like piece and gives the literals since the last one its slot.
+    fn push_slot(&mut self, piece: &str, literals: &mut [Literal]) {
+        self.push(piece, Prev::Value);
+        for l in &mut literals[self.slotted..] {
+            l.slot = self.slot;
+        }
+        self.slot += 1;
+        self.slotted = literals.len();
+    }
+
+    /// Marks the literals since the last slot as standing behind none.
+    fn unslotted(&mut self, literals: &mut [Literal]) {
+        for l in &mut literals[self.slotted..] {
+            l.slot = Literal::NO_SLOT;
+        }
+        self.slotted = literals.len();
     }
 
     fn push_word(&mut self, word: &str) {
@@ -286,6 +314,8 @@ impl Normalizer {
         }
         let mut em = Emitter {
             out: &mut out.shape,
+            slot: 0,
+            slotted: 0,
             prev: Prev::Start,
             last_word: [0; 8],
         };
@@ -309,7 +339,7 @@ impl Normalizer {
                                 && !em.last_word_is("not");
                         if value_position {
                             literals.push(lit(kind, t));
-                            em.push("?", Prev::Value);
+                            em.push_slot("?", literals);
                             i += 1;
                             continue;
                         }
@@ -319,7 +349,7 @@ impl Normalizer {
                 Kind::QuotedIdent => em.push(text, Prev::Name),
                 Kind::Number | Kind::String | Kind::DollarString | Kind::Placeholder => {
                     literals.push(lit(literal_kind(t.kind), t));
-                    em.push("?", Prev::Value);
+                    em.push_slot("?", literals);
                 }
                 Kind::Ellipsis => em.push("...", Prev::Value),
                 Kind::Punct => {
@@ -333,8 +363,9 @@ impl Normalizer {
                             kind: LiteralKind::Number,
                             start: t.start,
                             end: n.end,
+                            slot: 0,
                         });
-                        em.push("?", Prev::Value);
+                        em.push_slot("?", literals);
                         i += 2;
                         continue;
                     }
@@ -344,7 +375,7 @@ impl Normalizer {
                                 && let Some(close) = literal_list_end(toks, i, sql, ")")
                             {
                                 collect_literals(toks, i + 1, close, sql, literals);
-                                em.push("(...)", Prev::Value);
+                                em.push_slot("(...)", literals);
                                 i = close + 1;
                                 continue;
                             }
@@ -362,7 +393,7 @@ impl Normalizer {
                                 && let Some(close) = literal_list_end(toks, i, sql, "]")
                             {
                                 collect_literals(toks, i + 1, close, sql, literals);
-                                em.push("[...]", Prev::Value);
+                                em.push_slot("[...]", literals);
                                 i = close + 1;
                                 continue;
                             }
@@ -375,6 +406,7 @@ impl Normalizer {
                             if text == ")" && values_row_depth == Some(depth) {
                                 values_row_depth = None;
                                 i = skip_more_rows(toks, i + 1, sql, literals);
+                                em.unslotted(literals);
                                 continue;
                             }
                         }
@@ -395,6 +427,7 @@ fn lit(kind: LiteralKind, t: Token) -> Literal {
         kind,
         start: t.start,
         end: t.end,
+        slot: 0,
     }
 }
 
@@ -472,6 +505,7 @@ fn collect_literals(toks: &[Token], from: usize, to: usize, sql: &str, out: &mut
                     kind: LiteralKind::Number,
                     start: t.start,
                     end: toks[j + 1].end,
+                    slot: 0,
                 });
                 j += 1;
             }
@@ -736,6 +770,8 @@ mod tests {
         let n = normalize(sql, Dialect::PostgreSql);
         let texts: Vec<_> = n.literals.iter().map(|l| l.text(sql)).collect();
         assert_eq!(texts, ["'x'", "1", "-2", "$1"]);
+        let slots: Vec<_> = n.literals.iter().map(|l| l.slot).collect();
+        assert_eq!(slots, [0, 1, 1, 2]);
         assert_eq!(n.literals[3].kind, LiteralKind::Placeholder);
     }
 
@@ -744,6 +780,8 @@ mod tests {
         let sql = "INSERT INTO t VALUES (1, 2), (3, 4)";
         let n = normalize(sql, Dialect::PostgreSql);
         assert_eq!(n.literals.len(), 4);
+        let slots: Vec<_> = n.literals.iter().map(|l| l.slot).collect();
+        assert_eq!(slots, [0, 1, Literal::NO_SLOT, Literal::NO_SLOT]);
     }
 
     #[test]

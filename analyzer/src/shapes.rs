@@ -25,6 +25,9 @@ pub struct ParsedShape {
     pub statements: Result<Vec<Statement>, String>,
     /// Tables the statement reads or writes, in first-mention order.
     pub tables: Vec<String>,
+    /// Parsed from the real sample, not the shape: its placeholders do not
+    /// number the shape's slots.
+    pub from_sample: bool,
 }
 
 impl ParsedShape {
@@ -48,6 +51,7 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
                 shape.len()
             )),
             tables: Vec::new(),
+            from_sample: false,
         };
     }
     let parse = |text: &str| {
@@ -57,10 +61,12 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
             .and_then(|mut p| p.parse_statements())
             .map_err(|e| e.to_string())
     };
+    let mut from_sample = false;
     let statements = parse(shape).or_else(|shape_err| {
         if sample.trim().is_empty() || sample.len() > MAX_PARSED_LEN {
             return Err(shape_err);
         }
+        from_sample = true;
         parse(sample).map_err(|_| shape_err)
     });
     let mut tables: Vec<String> = Vec::new();
@@ -73,20 +79,26 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
             ControlFlow::<()>::Continue(())
         });
     }
-    ParsedShape { statements, tables }
+    ParsedShape {
+        statements,
+        tables,
+        from_sample,
+    }
 }
 
-/// Rewrites a shape's placeholders into ones sqlparser accepts.
+/// Rewrites a shape's placeholders into ones sqlparser accepts: slot `k` of
+/// the shape becomes `$k+1` (`?` in MySQL, where slots follow text order).
 fn parsable(shape: &str, dialect: Dialect) -> String {
     let mut out = String::with_capacity(shape.len() + 8);
     let mut n = 0;
     let mut placeholder = |out: &mut String| {
         n += 1;
-        if dialect == Dialect::PostgreSql {
+        // `$n` numbers the slots; MySQL reads `$1` as a name, so it keeps `?`.
+        if dialect == Dialect::MySql {
+            out.push('?');
+        } else {
             out.push('$');
             out.push_str(&n.to_string());
-        } else {
-            out.push('?');
         }
     };
     for t in tokenize(shape, dialect) {

@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
+use crate::detect::{DetectConfig, Detection};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::event::QueryEvent;
 use crate::normalize::{FingerprintMap, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
+use crate::units::UnitTracker;
 
 /// How many malformed lines are kept with their location (all are counted).
 pub const MALFORMED_KEPT: usize = 1000;
@@ -27,8 +29,8 @@ pub struct InputSummary {
     pub malformed: u64,
 }
 
-/// Digests by fingerprint and the reading totals.
-#[derive(Debug, Default)]
+/// Digests by fingerprint, what the detectors found, and the reading totals.
+#[derive(Default)]
 pub struct Workload {
     pub digests: FingerprintMap<Digest>,
     pub events: u64,
@@ -36,6 +38,8 @@ pub struct Workload {
     /// The first [`MALFORMED_KEPT`] malformed lines, in input order.
     pub malformed_lines: Vec<Malformed>,
     pub inputs: Vec<InputSummary>,
+    /// N+1 loops, duplicates and batchable inserts, by fingerprint.
+    pub detection: Option<Detection>,
 }
 
 impl Workload {
@@ -66,6 +70,11 @@ impl Workload {
         self.malformed_lines
             .extend(other.malformed_lines.into_iter().take(room));
         self.inputs.extend(other.inputs);
+        match (&mut self.detection, other.detection) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
         for (id, d) in other.digests {
             match self.digests.get_mut(&id) {
                 Some(mine) => mine.merge(&d),
@@ -84,6 +93,8 @@ pub struct IngestOptions {
     pub format: Option<Format>,
     /// Force this dialect instead of the format's own.
     pub dialect: Option<Dialect>,
+    /// Detector thresholds and unit boundaries.
+    pub detect: DetectConfig,
 }
 
 /// Events travel between the threads in batches, to keep channel costs off the per-event path.
@@ -104,7 +115,7 @@ pub fn ingest(
     for path in paths {
         let (format, records) = read::open(path, opts.format, progress.cloned())?;
         let dialect = opts.dialect.unwrap_or(format.dialect());
-        let mut part = ingest_records(records, dialect);
+        let mut part = ingest_records(records, dialect, opts.detect);
         part.inputs.push(InputSummary {
             path: path.display().to_string(),
             format,
@@ -116,9 +127,10 @@ pub fn ingest(
     Ok(workload)
 }
 
-/// Aggregates a stream of records, reading on a helper thread.
+/// Aggregates a stream of records, reading on a helper thread, and runs the
+/// detectors over its units of work.
 #[must_use]
-pub fn ingest_records(records: read::Records, dialect: Dialect) -> Workload {
+pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectConfig) -> Workload {
     let (tx, rx) = sync_channel::<Vec<Record>>(8);
     let reader = std::thread::spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
@@ -136,17 +148,28 @@ pub fn ingest_records(records: read::Records, dialect: Dialect) -> Workload {
     let mut workload = Workload::default();
     let mut normalizer = Normalizer::new(dialect);
     let mut norm = Normalized::default();
+    let mut units = UnitTracker::new(detect.units);
+    let mut detection = Detection::new(detect, dialect);
+    let mut closed = Vec::new();
     for batch in rx {
         for r in batch {
             match r {
                 Record::Event(e) => {
                     normalizer.normalize_into(&e.sql, &mut norm);
                     workload.add(&e, &norm, dialect);
+                    units.push(e, &norm, &mut closed);
+                    for unit in closed.drain(..) {
+                        detection.unit(&unit, &workload.digests);
+                    }
                 }
                 Record::Malformed(m) => workload.add_malformed(m),
             }
         }
     }
+    for unit in units.finish() {
+        detection.unit(&unit, &workload.digests);
+    }
+    workload.detection = Some(detection);
     // The reader thread only ends by sending or failing to send; a panic there would be a bug.
     if reader.join().is_err() {
         workload.add_malformed(Malformed {
@@ -176,7 +199,7 @@ oops
             "w.jsonl".into(),
             Box::new(std::io::Cursor::new(jsonl.as_bytes().to_vec())),
         );
-        let w = ingest_records(records, Dialect::Generic);
+        let w = ingest_records(records, Dialect::Generic, DetectConfig::default());
         assert_eq!(w.events, 3);
         assert_eq!(w.digests.len(), 2);
         assert_eq!(w.malformed, 1);

@@ -14,6 +14,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let opts = IngestOptions {
         format: args.input.input_format,
         dialect: args.input.dialect,
+        detect: args.input.detect_config(),
     };
     let callback = bar.as_ref().map(progress::callback);
     let workload = ingest(&args.input.inputs, &opts, callback.as_ref())?;

@@ -5,7 +5,9 @@ mod json;
 mod text;
 
 use serde::Serialize;
+use sqlsift_analyzer::detect;
 use sqlsift_analyzer::digest::Digest;
+use sqlsift_analyzer::normalize::FingerprintMap;
 use sqlsift_analyzer::normalize::normalize;
 use sqlsift_analyzer::read::Malformed;
 use sqlsift_analyzer::redact::redact_sql;
@@ -27,8 +29,8 @@ pub struct Report {
     pub inputs: Vec<Input>,
     /// Ranked by the chosen sort key, cut to the requested top N.
     pub fingerprints: Vec<Fingerprint>,
-    /// Detectors, advice and lint findings (none yet at this stage).
-    pub findings: Vec<serde_json::Value>,
+    /// N+1 loops, duplicates and batchable inserts, most serious first.
+    pub findings: Vec<Finding>,
     /// Located malformed lines (the first 1,000; `totals.malformed` counts all).
     pub malformed_lines: Vec<MalformedLine>,
     /// What the list is ranked by: total, calls, mean, p95 or rows.
@@ -84,6 +86,46 @@ pub struct Fingerprint {
     pub tables: Vec<String>,
     pub parsed: bool,
     pub parse_error: Option<String>,
+}
+
+/// One finding, in the report's JSON contract (DESIGN.md, "Report JSON").
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    /// The lint rule id, for lint findings.
+    pub rule: Option<String>,
+    pub severity: &'static str,
+    pub fingerprint: String,
+    pub shape: String,
+    pub table: Option<String>,
+    pub columns: Vec<String>,
+    /// Names of (the first 20) units of work it occurs in.
+    pub units: Vec<String>,
+    pub unit_count: u64,
+    /// The largest loop (or repeat count) in one unit.
+    pub loop_size: u64,
+    pub executions: u64,
+    pub total_ms: f64,
+    pub round_trips_saved: u64,
+    /// The statement that ran just before the loop, most often.
+    pub parent: Option<Parent>,
+    /// Duplicates: the share of executions a per-unit cache would answer.
+    pub hit_rate: Option<f64>,
+    pub message: String,
+    pub fix: Option<Fix>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Parent {
+    pub fingerprint: String,
+    pub shape: String,
+}
+
+/// A concrete fix: statements to run instead, and why it is safe.
+#[derive(Debug, Serialize)]
+pub struct Fix {
+    pub sql: Vec<String>,
+    pub note: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -180,7 +222,12 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             })
             .collect(),
         fingerprints,
-        findings: Vec::new(),
+        findings: workload.detection.as_ref().map_or_else(Vec::new, |det| {
+            det.findings(&workload.digests)
+                .iter()
+                .map(|f| finding(f, &workload.digests))
+                .collect()
+        }),
         malformed_lines: workload
             .malformed_lines
             .iter()
@@ -241,6 +288,36 @@ fn fingerprint(
         tables: parsed.tables.clone(),
         parsed: parsed.is_parsed(),
         parse_error: parsed.statements.as_ref().err().cloned(),
+    }
+}
+
+fn finding(f: &detect::Finding, digests: &FingerprintMap<Digest>) -> Finding {
+    let shape_of = |fp| {
+        digests
+            .get(&fp)
+            .map_or_else(String::new, |d| d.shape.to_string())
+    };
+    Finding {
+        kind: f.kind.name(),
+        rule: None,
+        severity: f.severity.name(),
+        fingerprint: f.fingerprint.to_string(),
+        shape: shape_of(f.fingerprint),
+        table: f.table.clone(),
+        columns: f.columns.clone(),
+        units: f.units.iter().map(ToString::to_string).collect(),
+        unit_count: f.unit_count,
+        loop_size: f.loop_size,
+        executions: f.executions,
+        total_ms: f.total_ms,
+        round_trips_saved: f.round_trips_saved,
+        parent: f.parent.map(|p| Parent {
+            fingerprint: p.to_string(),
+            shape: shape_of(p),
+        }),
+        hit_rate: f.hit_rate,
+        message: f.message.clone(),
+        fix: None,
     }
 }
 

@@ -75,6 +75,7 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
         }
     }
+    write_findings(r, out)?;
     let unparsed: Vec<_> = r.fingerprints.iter().filter(|f| !f.parsed).collect();
     if !unparsed.is_empty() {
         writeln!(
@@ -114,6 +115,41 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 "  … and {} more (see --format json)",
                 thousands(t.malformed - LIST_MAX as u64)
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// N+1 loops, duplicates and batchable inserts, each with its fix.
+fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+    for (kind, title) in [
+        ("n_plus_one", "N+1 loops"),
+        ("duplicate", "Duplicate reads"),
+        ("batchable_insert", "Batchable inserts"),
+    ] {
+        let list: Vec<_> = r.findings.iter().filter(|f| f.kind == kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{title} ({}):", list.len())?;
+        for f in list {
+            writeln!(out, "  - [{}] {}", f.severity, f.message)?;
+            let mut units: Vec<String> = f.units.iter().take(3).cloned().collect();
+            if f.unit_count > 3 {
+                units.push(format!("… {} in all", f.unit_count));
+            }
+            writeln!(
+                out,
+                "      fingerprint {}, in: {}",
+                f.fingerprint,
+                units.join("; ")
+            )?;
+            if let Some(fix) = &f.fix {
+                for sql in fix.sql.iter().take(4) {
+                    writeln!(out, "      fix: {}", clip(sql, 160))?;
+                }
+                writeln!(out, "      why: {}", fix.note)?;
+            }
         }
     }
     Ok(())

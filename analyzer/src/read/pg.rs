@@ -64,7 +64,10 @@ enum Log<'a> {
     Duration(f64),
     /// `statement: SQL` or `execute …: SQL` without a duration.
     Statement(&'a str),
-    /// parse/bind steps, connection and checkpoint logs, …
+    /// A parse or bind step: not an execution, and the `DETAIL` that may
+    /// follow it belongs to the step, not to the statement before.
+    Protocol,
+    /// Connection and checkpoint logs, …
     Other,
     /// Unreadable: the reason (the message text is the excerpt).
     Bad(&'static str),
@@ -84,7 +87,7 @@ fn classify(text: &str) -> Log<'_> {
         }
         return match statement_text(after) {
             Step::Executes(sql) => Log::Complete { ms, sql },
-            Step::Protocol => Log::Other,
+            Step::Protocol => Log::Protocol,
             Step::Unknown => Log::Bad("unrecognised duration message"),
         };
     }
@@ -296,6 +299,17 @@ impl Assembler {
                     );
                 }
             },
+            Log::Protocol => {
+                // Unless it still awaits its duration (log_statement=all), the
+                // previous statement is complete: a following DETAIL is the step's.
+                if self
+                    .pending
+                    .get(&**key)
+                    .is_some_and(|p| !p.awaiting_duration)
+                {
+                    self.flush(key);
+                }
+            }
             Log::Other => {}
             Log::Bad(why) => self.malformed(m.line, why, Some(&m.text)),
         }
@@ -341,6 +355,25 @@ impl Assembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bind_steps_parameters_do_not_land_on_the_previous_execute() {
+        let log = "\
+2026-11-27 10:00:00.1 UTC [7] u@d LOG:  duration: 0.030 ms  execute <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.1 UTC [7] u@d DETAIL:  parameters: $1 = '1'
+2026-11-27 10:00:00.2 UTC [7] u@d LOG:  duration: 0.020 ms  bind <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.2 UTC [7] u@d DETAIL:  parameters: $1 = '2'
+2026-11-27 10:00:00.2 UTC [7] u@d LOG:  duration: 0.030 ms  execute <unnamed>: SELECT * FROM t WHERE id = $1
+2026-11-27 10:00:00.2 UTC [7] u@d DETAIL:  parameters: $1 = '2'
+";
+        let (ev, bad) = crate::read::test_util::read(crate::read::Format::PgStderr, log);
+        assert!(bad.is_empty());
+        let params: Vec<_> = ev.iter().map(|e| e.params.clone()).collect();
+        assert_eq!(
+            params,
+            [vec![Some("1".to_owned())], vec![Some("2".to_owned())]]
+        );
+    }
 
     #[test]
     fn parameters() {

@@ -1,0 +1,189 @@
+//! N+1: inside one unit, a shape executed again and again with differing
+//! values — one query per row of a parent result. Not flagged: prefetch
+//! batches (the varying value is an `IN` list), loops below the threshold,
+//! repeats with identical values (duplicates), and non-SELECT statements
+//! (bulk inserts are batchable inserts).
+
+use super::{Executions, Finding, FindingKind, LoopExample, Severity, Tally, UnitView, short};
+use crate::digest::Digest;
+use crate::facts::StatementKind;
+use crate::normalize::{Fingerprint, FingerprintMap};
+use crate::values::SlotValues;
+
+#[derive(Debug, Default)]
+pub struct NPlusOne {
+    loops: FingerprintMap<LoopAgg>,
+}
+
+#[derive(Debug, Default)]
+struct LoopAgg {
+    tally: Tally,
+    /// How often each statement ran just before the loop.
+    parents: FingerprintMap<u64>,
+    columns: Vec<String>,
+    /// The shape's first table, for loops whose key column is unqualified.
+    table: Option<String>,
+    example: Option<LoopExample>,
+}
+
+/// Slots whose values differ between the distinct iterations.
+fn varying_slots(distinct: &[(u64, Vec<SlotValues>, u32)]) -> Vec<u32> {
+    let Some((_, first, _)) = distinct.first() else {
+        return Vec::new();
+    };
+    (0..first.len())
+        .filter(|&s| distinct.iter().any(|(_, v, _)| v.get(s) != first.get(s)))
+        .filter_map(|s| u32::try_from(s).ok())
+        .collect()
+}
+
+impl NPlusOne {
+    /// Finds the loops of one unit.
+    pub fn unit(&mut self, view: &UnitView<'_>, min: usize) {
+        let is_loop = |x: &Executions| {
+            x.distinct.len() >= min
+                && x.facts
+                    .as_ref()
+                    .is_some_and(|f| f.kind == StatementKind::Select)
+        };
+        let loop_fps: Vec<Fingerprint> = view
+            .repeated
+            .iter()
+            .filter(|x| is_loop(x))
+            .map(|x| x.fingerprint)
+            .collect();
+        for x in view.repeated.iter().filter(|x| is_loop(x)) {
+            let Some(facts) = x.facts.as_ref() else {
+                continue;
+            };
+            let varying = varying_slots(&x.distinct);
+            // An ORM prefetch batch varies its IN list, not a key.
+            if varying.is_empty() || varying.iter().any(|s| facts.in_list_slots.contains(s)) {
+                continue;
+            }
+            let columns: Vec<String> = varying
+                .iter()
+                .filter_map(|s| facts.column_of(*s).map(str::to_owned))
+                .collect();
+            // The parent: the last statement before the loop that is not a loop itself.
+            let parent = view.unit.entries[..x.positions[0]]
+                .iter()
+                .rev()
+                .map(|e| e.fingerprint)
+                .find(|fp| !loop_fps.contains(fp));
+            let executions = x.positions.len() as u64;
+            let agg = self.loops.entry(x.fingerprint).or_default();
+            agg.tally
+                .add(&view.unit.name, executions, x.total_ms, executions - 1);
+            if let Some(p) = parent {
+                *agg.parents.entry(p).or_default() += 1;
+            }
+            if agg.columns.is_empty() {
+                agg.columns = columns;
+            }
+            if agg.table.is_none() {
+                agg.table.clone_from(&facts.table);
+            }
+            let bigger = agg
+                .example
+                .as_ref()
+                .is_none_or(|e| e.iterations.len() < x.distinct.len());
+            if bigger {
+                let first = &view.unit.entries[x.positions[0]];
+                agg.example = Some(LoopExample {
+                    unit: view.unit.name.clone(),
+                    dialect: view.dialect,
+                    sample_sql: first.sql.clone(),
+                    sample_params: first.params.clone(),
+                    varying_slots: varying,
+                    iterations: x.distinct.iter().map(|(_, v, _)| v.clone()).collect(),
+                });
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: NPlusOne) {
+        for (fp, o) in other.loops {
+            let mine = self.loops.entry(fp).or_default();
+            mine.tally.merge(o.tally);
+            for (p, n) in o.parents {
+                *mine.parents.entry(p).or_default() += n;
+            }
+            if mine.columns.is_empty() {
+                mine.columns = o.columns;
+            }
+            if mine.table.is_none() {
+                mine.table = o.table;
+            }
+            let theirs_bigger = match (&mine.example, &o.example) {
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => b.iterations.len() > a.iterations.len(),
+                _ => false,
+            };
+            if theirs_bigger {
+                mine.example = o.example;
+            }
+        }
+    }
+
+    pub fn findings(&self, digests: &FingerprintMap<Digest>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (fp, agg) in &self.loops {
+            let shape = digests.get(fp).map_or("?", |d| &d.shape);
+            let parent = agg
+                .parents
+                .iter()
+                .max_by_key(|(p, n)| (**n, std::cmp::Reverse(**p)))
+                .map(|(p, _)| *p);
+            let t = &agg.tally;
+            let severity = if t.largest >= 50 || t.total_ms >= 1000.0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let keys = if agg.columns.is_empty() {
+                "its parameters".to_owned()
+            } else {
+                agg.columns.join(", ")
+            };
+            let after = parent
+                .and_then(|p| digests.get(&p))
+                .map(|d| format!(" after `{}`", short(&d.shape)))
+                .unwrap_or_default();
+            let message = format!(
+                "N+1: `{}` runs once per row ({} times in one unit at most, varying {keys}){after}; \
+                 {} unit(s), {} round trips saved by one batched query per unit",
+                short(shape),
+                t.largest,
+                t.unit_count,
+                t.saved
+            );
+            out.push(Finding {
+                kind: FindingKind::NPlusOne,
+                severity,
+                fingerprint: *fp,
+                table: table_of_columns(&agg.columns).or_else(|| agg.table.clone()),
+                columns: agg.columns.clone(),
+                units: t.units.clone(),
+                unit_count: t.unit_count,
+                executions: t.executions,
+                loop_size: t.largest,
+                total_ms: t.total_ms,
+                round_trips_saved: t.saved,
+                parent,
+                hit_rate: None,
+                message,
+                example: agg.example.clone(),
+            });
+        }
+        out
+    }
+}
+
+/// The table a qualified key column names (`authors.id` → `authors`).
+fn table_of_columns(columns: &[String]) -> Option<String> {
+    columns
+        .first()
+        .and_then(|c| c.rsplit_once('.'))
+        .map(|(t, _)| t.to_owned())
+}

@@ -1,0 +1,260 @@
+//! Units of work: the groups of statements inside which loops and repeats
+//! are looked for. An event belongs to the request it served (its `request`
+//! field, or sqlcommenter tags such as `route`, `controller`/`action`,
+//! `traceparent`); else to its transaction (the `txn` field, or BEGIN …
+//! COMMIT/ROLLBACK on its session); else to its session, split where the
+//! session was idle longer than a gap.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::event::QueryEvent;
+use crate::normalize::{Fingerprint, Normalized};
+use crate::time::Timestamp;
+
+/// A unit splits here at the latest, so memory stays bounded.
+pub const MAX_UNIT_EVENTS: usize = 100_000;
+
+/// What grouped a unit's statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    Request,
+    Transaction,
+    Session,
+}
+
+/// One statement of a unit, kept until the unit closes.
+#[derive(Debug)]
+pub struct Entry {
+    pub fingerprint: Fingerprint,
+    pub duration_ms: f64,
+    pub sql: String,
+    pub params: Vec<Option<String>>,
+}
+
+/// A closed unit: its statements in order.
+#[derive(Debug)]
+pub struct Unit {
+    pub kind: UnitKind,
+    /// A readable, unique name: `request GET /posts #3`, `transaction pid:7 #2`.
+    pub name: Arc<str>,
+    pub entries: Vec<Entry>,
+}
+
+/// How units are cut.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitConfig {
+    /// A session's statements further apart than this start a new unit.
+    pub idle_gap_ms: f64,
+}
+
+impl Default for UnitConfig {
+    fn default() -> Self {
+        UnitConfig { idle_gap_ms: 100.0 }
+    }
+}
+
+#[derive(Default)]
+struct SessionState {
+    open: Option<Unit>,
+    /// The open unit's grouping key (kind and name without sequence number).
+    key: Option<(UnitKind, Arc<str>)>,
+    in_txn: bool,
+    last_ts: Option<Timestamp>,
+    seq: u64,
+}
+
+/// Assigns events to units, per session, and hands back units as they close.
+#[derive(Default)]
+pub struct UnitTracker {
+    config: UnitConfig,
+    sessions: HashMap<Arc<str>, SessionState>,
+}
+
+/// The request an event served: its `request`, else its sqlcommenter tags.
+#[must_use]
+pub fn request_of(e: &QueryEvent, norm: &Normalized) -> Option<Arc<str>> {
+    if let Some(r) = &e.request {
+        return Some(r.clone());
+    }
+    let tag = |k: &str| {
+        norm.tags
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(route) = tag("route") {
+        return Some(Arc::from(route));
+    }
+    match (tag("controller"), tag("action")) {
+        (Some(c), Some(a)) => return Some(Arc::from(format!("{c}#{a}"))),
+        (Some(c), None) => return Some(Arc::from(c)),
+        _ => {}
+    }
+    // W3C traceparent `00-<trace id>-<span id>-<flags>`: the trace is the request.
+    tag("traceparent")
+        .and_then(|t| t.split('-').nth(1))
+        .map(|id| Arc::from(format!("trace {id}")))
+}
+
+fn first_word(shape: &str) -> &str {
+    shape.split([' ', '(', ';']).next().unwrap_or("")
+}
+
+impl UnitTracker {
+    #[must_use]
+    pub fn new(config: UnitConfig) -> Self {
+        UnitTracker {
+            config,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// Files `event` (whose normalization is `norm`) into its unit; units it
+    /// closes are appended to `closed`. The event's text moves into the unit.
+    pub fn push(&mut self, event: QueryEvent, norm: &Normalized, closed: &mut Vec<Unit>) {
+        let session = event.session.clone().unwrap_or_else(|| Arc::from(""));
+        let request = request_of(&event, norm);
+        let verb = first_word(&norm.shape);
+        let state = self.sessions.entry(session.clone()).or_default();
+        let begins = matches!(verb, "begin" | "start");
+        let ends = matches!(verb, "commit" | "rollback" | "end");
+        let idle = match (state.last_ts, event.ts) {
+            (Some(a), Some(b)) => {
+                #[allow(clippy::cast_precision_loss)]
+                let gap_ms = (b.micros() - a.micros()) as f64 / 1000.0;
+                gap_ms > self.config.idle_gap_ms
+            }
+            _ => false,
+        };
+        if event.ts.is_some() {
+            state.last_ts = event.ts;
+        }
+        let key = if let Some(r) = request {
+            (UnitKind::Request, r)
+        } else if let Some(t) = &event.txn {
+            (UnitKind::Transaction, t.clone())
+        } else if state.in_txn || begins {
+            (UnitKind::Transaction, session.clone())
+        } else {
+            (UnitKind::Session, session.clone())
+        };
+        // A new unit: another key, a new transaction, an idle session, or a full unit.
+        let new_unit = state.key.as_ref() != Some(&key)
+            || (begins && key.0 == UnitKind::Transaction)
+            || (idle && key.0 == UnitKind::Session)
+            || state
+                .open
+                .as_ref()
+                .is_none_or(|u| u.entries.len() >= MAX_UNIT_EVENTS);
+        if new_unit {
+            closed.extend(state.open.take());
+            state.seq += 1;
+            let kind_name = match key.0 {
+                UnitKind::Request => "request",
+                UnitKind::Transaction => "transaction",
+                UnitKind::Session => "session",
+            };
+            let name = if key.0 == UnitKind::Request && !session.is_empty() {
+                format!("{kind_name} {} on {session} #{}", key.1, state.seq)
+            } else {
+                format!("{kind_name} {} #{}", key.1, state.seq)
+            };
+            state.open = Some(Unit {
+                kind: key.0,
+                name: Arc::from(name),
+                entries: Vec::new(),
+            });
+            state.key = Some(key);
+        }
+        if begins {
+            state.in_txn = true;
+        } else if ends {
+            state.in_txn = false;
+        }
+        if let Some(unit) = state.open.as_mut() {
+            unit.entries.push(Entry {
+                fingerprint: norm.id,
+                duration_ms: event.duration_ms.unwrap_or(0.0),
+                sql: event.sql,
+                params: event.params,
+            });
+        }
+        // A finished transaction is complete now: close it at once.
+        if ends
+            && state
+                .key
+                .as_ref()
+                .is_some_and(|k| k.0 == UnitKind::Transaction)
+        {
+            state.key = None;
+            closed.extend(state.open.take());
+        }
+    }
+
+    /// Closes every open unit (the input ended).
+    pub fn finish(&mut self) -> Vec<Unit> {
+        let mut out: Vec<Unit> = self
+            .sessions
+            .drain()
+            .filter_map(|(_, s)| s.open)
+            .filter(|u| !u.entries.is_empty())
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+    use crate::normalize::normalize;
+
+    fn ev(sql: &str, session: &str, ms_since_start: i64) -> QueryEvent {
+        QueryEvent {
+            session: Some(Arc::from(session)),
+            ts: Some(Timestamp(ms_since_start * 1000)),
+            ..QueryEvent::new(sql)
+        }
+    }
+
+    fn run(events: Vec<QueryEvent>) -> Vec<(String, usize)> {
+        let mut t = UnitTracker::new(UnitConfig::default());
+        let mut units = Vec::new();
+        for e in events {
+            let n = normalize(&e.sql, Dialect::Generic);
+            t.push(e, &n, &mut units);
+        }
+        units.extend(t.finish());
+        units
+            .into_iter()
+            .map(|u| (u.name.to_string(), u.entries.len()))
+            .collect()
+    }
+
+    #[test]
+    fn requests_transactions_and_idle_gaps() {
+        let units = run(vec![
+            ev("SELECT 1 /*route='/a'*/", "s1", 0),
+            ev("SELECT 2 /*route='/a'*/", "s1", 1),
+            ev("BEGIN", "s1", 2),
+            ev("UPDATE t SET a = 1", "s1", 3),
+            ev("COMMIT", "s1", 4),
+            ev("SELECT 3", "s1", 5),
+            ev("SELECT 4", "s1", 500),
+            ev("SELECT 5 /*controller='posts',action='index'*/", "s2", 0),
+        ]);
+        assert_eq!(
+            units,
+            [
+                ("request /a on s1 #1".to_owned(), 2),
+                ("transaction s1 #2".to_owned(), 3),
+                ("session s1 #3".to_owned(), 1),
+                // Still open at the end: closed by `finish`, in name order.
+                ("request posts#index on s2 #1".to_owned(), 1),
+                ("session s1 #4".to_owned(), 1),
+            ]
+        );
+    }
+}
