@@ -139,7 +139,11 @@ impl Tokens<'_> {
     fn lex_one(&mut self, b: u8) -> Kind {
         let next = self.peek(1);
         match b {
-            _ if self.space_len() > 0 => {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {
+                self.skip_spaces();
+                Kind::Whitespace
+            }
+            0x80.. if self.space_len() > 0 => {
                 self.skip_spaces();
                 Kind::Whitespace
             }
@@ -234,6 +238,7 @@ impl Tokens<'_> {
     /// The byte length of the whitespace character at the cursor, or 0.
     /// Besides ASCII, Unicode spaces (no-break space, ideographic space, the
     /// BOM of files saved by Windows editors) separate tokens too.
+    #[inline]
     fn space_len(&self) -> usize {
         match self.peek(0) {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => 1,
@@ -253,6 +258,12 @@ impl Tokens<'_> {
     }
 
     fn skip_spaces(&mut self) {
+        while matches!(
+            self.peek(0),
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'
+        ) {
+            self.pos += 1;
+        }
         loop {
             let n = self.space_len();
             if n == 0 {

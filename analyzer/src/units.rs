@@ -27,6 +27,8 @@ pub enum UnitKind {
 #[derive(Debug)]
 pub struct Entry {
     pub fingerprint: Fingerprint,
+    /// Tells executions with the same values apart from the others ([`crate::values::values_hash`]).
+    pub values_hash: u64,
     pub duration_ms: f64,
     pub sql: String,
     pub params: Vec<Option<String>>,
@@ -113,6 +115,7 @@ impl UnitTracker {
     /// Files `event` (whose normalization is `norm`) into its unit; units it
     /// closes are appended to `closed`. The event's text moves into the unit.
     pub fn push(&mut self, event: QueryEvent, norm: &Normalized, closed: &mut Vec<Unit>) {
+        let values_hash = crate::values::values_hash(&event.sql, norm, &event.params);
         let session = event.session.clone().unwrap_or_else(|| Arc::from(""));
         let request = request_of(&event, norm);
         let verb = first_word(&norm.shape);
@@ -175,6 +178,7 @@ impl UnitTracker {
         if let Some(unit) = state.open.as_mut() {
             unit.entries.push(Entry {
                 fingerprint: norm.id,
+                values_hash,
                 duration_ms: event.duration_ms.unwrap_or(0.0),
                 sql: event.sql,
                 params: event.params,

@@ -19,7 +19,7 @@ use crate::facts::ShapeFacts;
 use crate::normalize::{Fingerprint, FingerprintMap, Normalizer};
 use crate::shapes::ShapeCache;
 use crate::units::{Unit, UnitConfig};
-use crate::values::{SlotValues, slot_values, values_hash};
+use crate::values::{SlotValues, slot_values};
 
 /// Thresholds of the detectors.
 #[derive(Debug, Clone, Copy)]
@@ -127,8 +127,9 @@ pub struct Executions {
     pub fingerprint: Fingerprint,
     /// Positions in the unit's entries.
     pub positions: Vec<usize>,
-    /// Distinct value sets in order of first use: (hash, values by slot, count).
-    pub distinct: Vec<(u64, Vec<SlotValues>, u32)>,
+    /// Distinct value sets in order of first use: (values hash, position of
+    /// the first execution with them, how many executions had them).
+    pub distinct: Vec<(u64, usize, u32)>,
     pub total_ms: f64,
     pub facts: Option<Arc<ShapeFacts>>,
 }
@@ -139,6 +140,17 @@ pub struct UnitView<'a> {
     pub dialect: Dialect,
     /// Fingerprints executed more than once in the unit.
     pub repeated: Vec<Executions>,
+}
+
+impl UnitView<'_> {
+    /// The values, by slot, of the execution at `position` (normalized again:
+    /// only loops need them, so the per-event path keeps just a hash).
+    #[must_use]
+    pub fn slot_values(&self, position: usize, normalizer: &mut Normalizer) -> Vec<SlotValues> {
+        let e = &self.unit.entries[position];
+        let norm = normalizer.normalize(&e.sql);
+        slot_values(&e.sql, &norm, &e.params)
+    }
 }
 
 /// Caches facts per fingerprint (parsed once).
@@ -198,16 +210,18 @@ impl Detection {
                 continue;
             }
             let facts = digests.get(&fp).and_then(|d| self.facts.get(d));
-            let mut distinct: Vec<(u64, Vec<SlotValues>, u32)> = Vec::new();
+            let mut distinct: Vec<(u64, usize, u32)> = Vec::new();
+            let mut seen: HashMap<u64, usize> = HashMap::new();
             let mut total_ms = 0.0;
             for &i in &positions {
                 let e = &unit.entries[i];
                 total_ms += e.duration_ms;
-                let norm = self.normalizer.normalize(&e.sql);
-                let h = values_hash(&e.sql, &norm, &e.params);
-                match distinct.iter_mut().find(|(dh, _, _)| *dh == h) {
-                    Some(d) => d.2 += 1,
-                    None => distinct.push((h, slot_values(&e.sql, &norm, &e.params), 1)),
+                match seen.get(&e.values_hash) {
+                    Some(&k) => distinct[k].2 += 1,
+                    None => {
+                        seen.insert(e.values_hash, distinct.len());
+                        distinct.push((e.values_hash, i, 1));
+                    }
                 }
             }
             repeated.push(Executions {
@@ -224,7 +238,8 @@ impl Detection {
             dialect: self.normalizer.dialect(),
             repeated,
         };
-        self.n_plus_one.unit(&view, self.config.loop_min);
+        self.n_plus_one
+            .unit(&view, self.config.loop_min, &mut self.normalizer);
         self.duplicates.unit(&view);
         self.batch_inserts.unit(&view, self.config.insert_min);
     }

@@ -7,7 +7,7 @@
 use super::{Executions, Finding, FindingKind, LoopExample, Severity, Tally, UnitView, short};
 use crate::digest::Digest;
 use crate::facts::StatementKind;
-use crate::normalize::{Fingerprint, FingerprintMap};
+use crate::normalize::{Fingerprint, FingerprintMap, Normalizer};
 use crate::values::SlotValues;
 
 #[derive(Debug, Default)]
@@ -27,19 +27,19 @@ struct LoopAgg {
 }
 
 /// Slots whose values differ between the distinct iterations.
-fn varying_slots(distinct: &[(u64, Vec<SlotValues>, u32)]) -> Vec<u32> {
-    let Some((_, first, _)) = distinct.first() else {
+fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
+    let Some(first) = iterations.first() else {
         return Vec::new();
     };
     (0..first.len())
-        .filter(|&s| distinct.iter().any(|(_, v, _)| v.get(s) != first.get(s)))
+        .filter(|&s| iterations.iter().any(|v| v.get(s) != first.get(s)))
         .filter_map(|s| u32::try_from(s).ok())
         .collect()
 }
 
 impl NPlusOne {
     /// Finds the loops of one unit.
-    pub fn unit(&mut self, view: &UnitView<'_>, min: usize) {
+    pub fn unit(&mut self, view: &UnitView<'_>, min: usize, normalizer: &mut Normalizer) {
         let is_loop = |x: &Executions| {
             x.distinct.len() >= min
                 && x.facts
@@ -56,7 +56,13 @@ impl NPlusOne {
             let Some(facts) = x.facts.as_ref() else {
                 continue;
             };
-            let varying = varying_slots(&x.distinct);
+            // Which slots vary, from a few iterations: all of them are read
+            // only when this loop becomes the kept example.
+            let probe: Vec<Vec<SlotValues>> = [0, 1, x.distinct.len() - 1]
+                .iter()
+                .map(|&k| view.slot_values(x.distinct[k].1, normalizer))
+                .collect();
+            let varying = varying_slots(&probe);
             // An ORM prefetch batch varies its IN list, not a key.
             if varying.is_empty() || varying.iter().any(|s| facts.in_list_slots.contains(s)) {
                 continue;
@@ -89,6 +95,11 @@ impl NPlusOne {
                 .as_ref()
                 .is_none_or(|e| e.iterations.len() < x.distinct.len());
             if bigger {
+                let iterations = x
+                    .distinct
+                    .iter()
+                    .map(|&(_, position, _)| view.slot_values(position, normalizer))
+                    .collect();
                 let first = &view.unit.entries[x.positions[0]];
                 agg.example = Some(LoopExample {
                     unit: view.unit.name.clone(),
@@ -96,7 +107,7 @@ impl NPlusOne {
                     sample_sql: first.sql.clone(),
                     sample_params: first.params.clone(),
                     varying_slots: varying,
-                    iterations: x.distinct.iter().map(|(_, v, _)| v.clone()).collect(),
+                    iterations,
                 });
             }
         }
