@@ -216,12 +216,12 @@ impl Detection {
             for &i in &positions {
                 let e = &unit.entries[i];
                 total_ms += e.duration_ms;
-                match seen.get(&e.values_hash) {
-                    Some(&k) => distinct[k].2 += 1,
-                    None => {
-                        seen.insert(e.values_hash, distinct.len());
-                        distinct.push((e.values_hash, i, 1));
-                    }
+                if let Some(&k) = seen.get(&e.values_hash) {
+                    distinct[k].2 += 1;
+                } else {
+                    seen.insert(e.values_hash, distinct.len());
+                    distinct.push((e.values_hash, i, 1));
+                }
                 }
             }
             repeated.push(Executions {
