@@ -222,7 +222,6 @@ impl Detection {
                     seen.insert(e.values_hash, distinct.len());
                     distinct.push((e.values_hash, i, 1));
                 }
-                }
             }
             repeated.push(Executions {
                 fingerprint: fp,
