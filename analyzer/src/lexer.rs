@@ -184,7 +184,7 @@ impl Tokens<'_> {
                 self.pos += 1;
                 Kind::Placeholder
             }
-            b':' if is_ident_start(next) && self.prev_byte() != b':' => {
+            b':' if self.starts_ident(1) && self.prev_byte() != b':' => {
                 self.pos += 1;
                 self.word_chars();
                 Kind::Placeholder
@@ -196,7 +196,7 @@ impl Tokens<'_> {
             b'%' if next == b'(' => self.pyformat(),
             // MySQL `@var` / `@@system.var` are names, not values.
             b'@' if self.dialect == Dialect::MySql
-                && (next == b'@' || is_ident_start(next))
+                && (next == b'@' || self.starts_ident(1))
                 && !self.is_at_placeholder() =>
             {
                 self.pos += 1;
@@ -238,13 +238,23 @@ impl Tokens<'_> {
     /// The byte length of the whitespace character at the cursor, or 0.
     /// Besides ASCII, Unicode spaces (no-break space, ideographic space, the
     /// BOM of files saved by Windows editors) separate tokens too.
+    /// Whether an identifier starts `off` bytes ahead (a Unicode space does not).
+    fn starts_ident(&self, off: usize) -> bool {
+        let b = self.peek(off);
+        is_ident_start(b) && (b < 0x80 || self.space_len_at(self.pos + off) == 0)
+    }
+
     #[inline]
     fn space_len(&self) -> usize {
-        match self.peek(0) {
+        self.space_len_at(self.pos)
+    }
+
+    fn space_len_at(&self, at: usize) -> usize {
+        match self.src.get(at).copied().unwrap_or(0) {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => 1,
             b if b >= 0x80 => {
-                let end = (self.pos + 4).min(self.src.len());
-                let rest = &self.src[self.pos..end];
+                let end = (at + 4).min(self.src.len());
+                let rest = &self.src[at..end];
                 let c = match std::str::from_utf8(rest) {
                     Ok(s) => s.chars().next(),
                     Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()])
@@ -396,7 +406,7 @@ impl Tokens<'_> {
             }
         }
         // `1abc` is one odd word in most dialects (MySQL allows such identifiers).
-        if is_ident_start(self.peek(0)) && !matches!(self.peek(0), b'e' | b'E') {
+        if self.starts_ident(0) && !matches!(self.peek(0), b'e' | b'E') {
             self.word_chars();
             return Kind::Word;
         }
@@ -449,7 +459,7 @@ impl Tokens<'_> {
 
     fn is_at_placeholder(&self) -> bool {
         let next = self.peek(1);
-        if !is_ident_start(next) {
+        if !self.starts_ident(1) {
             return false;
         }
         // MySQL `@var` is a user variable; only ADO-style `@p1` is a placeholder there.
@@ -600,6 +610,16 @@ mod tests {
             .without_whitespace()
             .collect();
         assert_eq!(all, skipped);
+    }
+
+    #[test]
+    fn a_unicode_space_ends_numbers_and_placeholders() {
+        let src = "0\u{a0}:\u{a0}x";
+        let kinds: Vec<Kind> = tokenize(src, Dialect::Generic)
+            .without_whitespace()
+            .map(|t| t.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Number, Kind::Punct, Kind::Word]);
     }
 
     #[test]
