@@ -25,6 +25,11 @@ pub enum Command {
     /// Digest captured workloads: the costliest statement shapes, with totals.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Print each N+1 loop found in captured inputs with its batched rewrites.
+    #[command(
+        after_help = "Every form is printed in full: the loop's own values written in, the parameterized IN (chunked to the dialect's bound-variable limit) and, for PostgreSQL, = ANY($1). Loops that cannot be batched without changing results say why."
+    )]
+    Rewrite(RewriteArgs),
     /// Convert captured inputs into sqlsift's canonical JSONL events, one per line.
     #[command(
         after_help = "Malformed lines are listed on stderr with file:line; the JSONL format is documented in samples/README.md."
@@ -95,6 +100,16 @@ pub struct ReportArgs {
     /// Replace literal values in samples and parameters (captured SQL carries personal data).
     #[arg(long)]
     pub redact: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RewriteArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

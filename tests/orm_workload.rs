@@ -126,3 +126,64 @@ fn every_n_plus_one_found_and_no_fixed_path_flagged_on_sqlite() {
 fn every_n_plus_one_found_and_no_fixed_path_flagged_on_postgresql() {
     check("postgresql.log");
 }
+
+#[test]
+fn every_loop_comes_with_a_batched_rewrite() {
+    for capture in ["sqlite.jsonl", "postgresql.log"] {
+        let r = report(&format!("samples/orm/{capture}"));
+        let loops: Vec<&Value> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "n_plus_one")
+            .collect();
+        assert_eq!(loops.len(), 3, "{capture}");
+        for f in loops {
+            let column = f["columns"][0].as_str().unwrap();
+            let sql = f["fix"]["sql"][0].as_str().unwrap();
+            assert!(sql.contains(&format!("{column} IN (")), "{capture}: {sql}");
+            let forms: Vec<&str> = f["rewrites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["form"].as_str().unwrap())
+                .collect();
+            if capture == "postgresql.log" {
+                assert_eq!(forms, ["literal IN", "parameterized IN", "= ANY(array)"]);
+            } else {
+                assert_eq!(forms, ["literal IN", "parameterized IN"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn rewrite_command_prints_each_loop_and_redacted_reports_keep_no_values() {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .args(["rewrite", "samples/orm/postgresql.log"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("N+1 loop 3 of 3"), "{text}");
+    assert!(text.contains("= ANY($1)"), "{text}");
+    let redacted = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .args([
+            "report",
+            "samples/orm/postgresql.log",
+            "--format",
+            "json",
+            "--redact",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&redacted.stdout).unwrap();
+    for f in r["findings"].as_array().unwrap() {
+        for rw in f["rewrites"].as_array().unwrap() {
+            assert_ne!(rw["form"], "literal IN");
+            assert!(rw["params"].as_array().unwrap().is_empty());
+        }
+    }
+}

@@ -86,6 +86,55 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
     }
 }
 
+/// Parses `shape` into a template statement whose placeholders are `$n`,
+/// `n` being the shape's slot + 1 (MySQL's `?` are numbered in text order),
+/// for rewrites that substitute or batch the slots' values.
+///
+/// # Errors
+/// When the shape is not exactly one statement sqlparser can parse.
+pub fn template(shape: &str, dialect: Dialect) -> Result<Statement, String> {
+    use sqlparser::ast::{Expr, Value, VisitMut, VisitorMut};
+    if shape.len() > MAX_PARSED_LEN {
+        return Err("the statement is too long to rewrite".into());
+    }
+    let mut stmts = Parser::new(&*dialect.parser_dialect())
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(&parsable(shape, dialect))
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| e.to_string())?;
+    if stmts.len() != 1 {
+        return Err(format!("{} statements where one was expected", stmts.len()));
+    }
+    let mut stmt = stmts.remove(0);
+    if dialect == Dialect::MySql {
+        // `?` in text order: number them like `$n`.
+        struct Numbering(Vec<(u64, u64)>, bool);
+        impl VisitorMut for Numbering {
+            type Break = ();
+            fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Value(v) = e
+                    && matches!(&v.value, Value::Placeholder(p) if p == "?")
+                {
+                    let at = (v.span.start.line, v.span.start.column);
+                    if self.1 {
+                        let n = self.0.binary_search(&at).unwrap_or(0) + 1;
+                        v.value = Value::Placeholder(format!("${n}"));
+                    } else {
+                        self.0.push(at);
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let mut numbering = Numbering(Vec::new(), false);
+        let _ = stmt.visit(&mut numbering);
+        numbering.0.sort_unstable();
+        numbering.1 = true;
+        let _ = stmt.visit(&mut numbering);
+    }
+    Ok(stmt)
+}
+
 /// Rewrites a shape's placeholders into ones sqlparser accepts: slot `k` of
 /// the shape becomes `$k+1` (`?` in MySQL, where slots follow text order).
 fn parsable(shape: &str, dialect: Dialect) -> String {
@@ -165,6 +214,18 @@ mod tests {
             let p = parse_shape(&n.shape, "", dialect);
             assert!(p.is_parsed(), "{sql}: {:?}", p.statements);
             assert_eq!(p.tables, tables, "{sql}");
+        }
+    }
+
+    #[test]
+    fn templates_number_slots_in_every_dialect() {
+        for d in [Dialect::MySql, Dialect::PostgreSql, Dialect::Sqlite] {
+            let n = normalize("SELECT a FROM t WHERE b = 1 AND c IN (2, 3) AND d = 'x'", d);
+            let t = template(&n.shape, d).unwrap().to_string();
+            assert!(
+                t.contains("b = $1") && t.contains("IN ($2)") && t.contains("d = $3"),
+                "{d}: {t}"
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 mod events;
 mod fingerprint;
 mod report;
+mod rewrite;
 
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report::run(&args),
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::Events(args) => events::run(&args),
+        Command::Rewrite(args) => rewrite::run(&args),
     }
 }
 

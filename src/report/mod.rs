@@ -5,8 +5,10 @@ mod json;
 mod text;
 
 use serde::Serialize;
+use sqlsift_advisor::{BatchForm, Rewrite, batch_loop};
 use sqlsift_analyzer::detect;
 use sqlsift_analyzer::digest::Digest;
+use sqlsift_analyzer::facts::ShapeFacts;
 use sqlsift_analyzer::normalize::FingerprintMap;
 use sqlsift_analyzer::normalize::normalize;
 use sqlsift_analyzer::read::Malformed;
@@ -113,6 +115,22 @@ pub struct Finding {
     pub hit_rate: Option<f64>,
     pub message: String,
     pub fix: Option<Fix>,
+    /// Every batched rewrite of an N+1 loop, by form.
+    pub rewrites: Vec<RewriteOut>,
+    /// Why an N+1 loop was not rewritten, when it was not.
+    pub not_rewritten: Option<String>,
+}
+
+/// One form of a loop's batched rewrite.
+#[derive(Debug, Serialize)]
+pub struct RewriteOut {
+    pub form: &'static str,
+    pub statements: Vec<String>,
+    /// Parameters of each statement, as SQL literals (empty for the literal form).
+    pub params: Vec<Vec<String>>,
+    /// Key columns appended to the select list.
+    pub added_columns: usize,
+    pub note: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -225,7 +243,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         findings: workload.detection.as_ref().map_or_else(Vec::new, |det| {
             det.findings(&workload.digests)
                 .iter()
-                .map(|f| finding(f, &workload.digests))
+                .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
                 .collect()
         }),
         malformed_lines: workload
@@ -291,12 +309,34 @@ fn fingerprint(
     }
 }
 
-fn finding(f: &detect::Finding, digests: &FingerprintMap<Digest>) -> Finding {
+fn finding(
+    f: &detect::Finding,
+    digests: &FingerprintMap<Digest>,
+    shapes: &mut ShapeCache,
+    redact: bool,
+) -> Finding {
     let shape_of = |fp| {
         digests
             .get(&fp)
             .map_or_else(String::new, |d| d.shape.to_string())
     };
+    let (rewrites, not_rewritten) = match rewrites_of(f, digests, shapes) {
+        Ok(r) => (r, None),
+        Err(why) => (Vec::new(), why),
+    };
+    // Redacted output keeps only the parameterized forms: no literal values.
+    let rewrites: Vec<RewriteOut> = rewrites
+        .into_iter()
+        .filter(|r| !redact || r.form != BatchForm::LiteralIn)
+        .map(|r| RewriteOut {
+            form: r.form.name(),
+            statements: r.statements,
+            params: if redact { Vec::new() } else { r.params },
+            added_columns: r.added_columns,
+            note: r.note,
+        })
+        .collect();
+    let fix = fix_of(f, &rewrites, digests);
     Finding {
         kind: f.kind.name(),
         rule: None,
@@ -317,7 +357,62 @@ fn finding(f: &detect::Finding, digests: &FingerprintMap<Digest>) -> Finding {
         }),
         hit_rate: f.hit_rate,
         message: f.message.clone(),
-        fix: None,
+        fix,
+        rewrites,
+        not_rewritten,
+    }
+}
+
+/// The batched rewrites of an N+1 finding (`Err(Some(why))` when refused).
+fn rewrites_of(
+    f: &detect::Finding,
+    digests: &FingerprintMap<Digest>,
+    shapes: &mut ShapeCache,
+) -> Result<Vec<Rewrite>, Option<String>> {
+    let (Some(example), Some(d)) = (&f.example, digests.get(&f.fingerprint)) else {
+        return Err(None);
+    };
+    let parsed = shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect);
+    let facts = ShapeFacts::of(&parsed)
+        .ok_or_else(|| Some("the statement could not be parsed".to_owned()))?;
+    batch_loop(&d.shape, &facts, example).map_err(Some)
+}
+
+/// The fix a finding's reader acts on.
+fn fix_of(
+    f: &detect::Finding,
+    rewrites: &[RewriteOut],
+    digests: &FingerprintMap<Digest>,
+) -> Option<Fix> {
+    match f.kind {
+        detect::FindingKind::NPlusOne => {
+            let first = rewrites.first()?;
+            Some(Fix {
+                sql: rewrites.iter().filter_map(|r| r.statements.first().cloned()).collect(),
+                note: format!(
+                    "{} ({})",
+                    first.note,
+                    rewrites.iter().map(|r| r.form).collect::<Vec<_>>().join(", then ")
+                ),
+            })
+        }
+        detect::FindingKind::Duplicate => Some(Fix {
+            sql: Vec::new(),
+            note: "keep the first result for the rest of the request (memoize by these values):                    the same query with the same values returns the same rows within one unit of work                    unless the unit itself writes them"
+                .into(),
+        }),
+        detect::FindingKind::BatchableInsert => {
+            let copy = digests
+                .get(&f.fingerprint)
+                .is_some_and(|d| d.dialect == sqlsift_analyzer::Dialect::PostgreSql);
+            Some(Fix {
+                sql: Vec::new(),
+                note: format!(
+                    "send the rows together: one INSERT … VALUES (…), (…), … per batch (executemany with                      a multi-row rewrite in most drivers){}",
+                    if copy { ", or COPY … FROM STDIN for large loads" } else { "" }
+                ),
+            })
+        }
     }
 }
 
