@@ -93,7 +93,15 @@ pub fn batch_loop(
                 .into(),
         );
     }
-    let keys = &example.varying_slots;
+    if facts.has_window {
+        return Err(
+            "a window function would number or aggregate across all keys together; \
+                    partition it by the key first"
+                .into(),
+        );
+    }
+    // Every slot whose value differs between iterations is part of the key.
+    let keys = &varying_slots(&example.iterations);
     if keys.is_empty() {
         return Err("no value varies between the loop's queries".into());
     }
@@ -103,6 +111,7 @@ pub fn batch_loop(
         }
     }
     let base = template(shape, dialect)?;
+    check_keys_are_conjuncts(&base, keys)?;
     let constants: &[SlotValues] = example.iterations.first().map_or(&[], Vec::as_slice);
     // The distinct key tuples, in loop order.
     let mut tuples: Vec<Vec<String>> = Vec::new();
@@ -128,10 +137,7 @@ pub fn batch_loop(
     for form in forms {
         let per_statement = match form {
             BatchForm::LiteralIn | BatchForm::AnyArray => tuples.len().max(1),
-            BatchForm::ParamIn => {
-                let room = variable_limit(dialect).saturating_sub(constant_count(constants, keys));
-                (room / keys.len()).max(1)
-            }
+            BatchForm::ParamIn => (variable_limit(dialect) / keys.len()).max(1),
         };
         let mut statements = Vec::new();
         let mut params = Vec::new();
@@ -177,13 +183,66 @@ pub fn batch_loop(
     Ok(out)
 }
 
-fn constant_count(constants: &[SlotValues], keys: &[u32]) -> usize {
-    constants
-        .iter()
-        .enumerate()
-        .filter(|(s, _)| !keys.iter().any(|k| *k as usize == *s))
-        .map(|(_, v)| v.len())
-        .sum()
+/// Slots whose values differ between iterations.
+fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
+    let Some(first) = iterations.first() else {
+        return Vec::new();
+    };
+    (0..first.len())
+        .filter(|&s| iterations.iter().any(|it| it.get(s) != first.get(s)))
+        .filter_map(|s| u32::try_from(s).ok())
+        .collect()
+}
+
+/// The key comparisons must be plain AND conditions of the outer WHERE: under
+/// OR or NOT, or inside a subquery, `IN` over all keys would change the rows.
+fn check_keys_are_conjuncts(stmt: &Statement, keys: &[u32]) -> Result<(), String> {
+    fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                conjuncts(left, out);
+                conjuncts(right, out);
+            }
+            Expr::Nested(inner) => conjuncts(inner, out),
+            other => out.push(other),
+        }
+    }
+    let where_clause = match stmt {
+        Statement::Query(q) => match q.body.as_ref() {
+            SetExpr::Select(sel) => sel.selection.as_ref(),
+            _ => return Err("set operations (UNION, …) are not batched".into()),
+        },
+        _ => None,
+    };
+    let mut list = Vec::new();
+    if let Some(w) = where_clause {
+        conjuncts(w, &mut list);
+    }
+    for key in keys {
+        let plain = list.iter().any(|c| match c {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Eq,
+                right,
+            } => {
+                (slot_of(right) == Some(*key) && is_column(left))
+                    || (slot_of(left) == Some(*key) && is_column(right))
+            }
+            _ => false,
+        });
+        if !plain {
+            return Err(
+                "a key is compared under OR or NOT, or inside a subquery: one IN over all keys \
+                        would not return the same rows"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn note(form: BatchForm, keys: usize, n: usize, facts: &ShapeFacts, added: usize) -> String {
@@ -258,7 +317,8 @@ struct Rewriter<'a> {
 }
 
 impl Rewriter<'_> {
-    fn value_or_param(&mut self, text: &str) -> Result<Expr, String> {
+    /// A key value: written in (literal form) or a parameter.
+    fn key_value(&mut self, text: &str) -> Result<Expr, String> {
         if self.form == BatchForm::LiteralIn {
             expr(text, self.dialect)
         } else {
@@ -294,7 +354,7 @@ impl Rewriter<'_> {
         for t in self.tuples {
             let items = t
                 .iter()
-                .map(|v| self.value_or_param(v))
+                .map(|v| self.key_value(v))
                 .collect::<Result<Vec<_>, _>>()?;
             list.push(match <[Expr; 1]>::try_from(items) {
                 Ok([one]) => one,
@@ -374,7 +434,7 @@ impl VisitorMut for Rewriter<'_> {
                     .unwrap_or_default();
                 *items = values
                     .iter()
-                    .map(|v| self.value_or_param(v))
+                    .map(|v| expr(v, self.dialect))
                     .collect::<Result<_, _>>()?;
                 return Ok(());
             }
@@ -382,13 +442,13 @@ impl VisitorMut for Rewriter<'_> {
                 && !self.keys.contains(&slot)
                 && let Some(v) = self.constants.get(slot as usize).and_then(|v| v.first())
             {
-                let v = v.clone();
-                // Keep a cast around the parameter (`$1::integer`).
+                // Constants are written in, in every form: a parameter in the
+                // select list, ORDER BY or a grouped expression changes its meaning.
+                let v = expr(&v.clone(), self.dialect)?;
+                // Keep a cast around it (`$1::integer`).
                 match e {
-                    Expr::Cast { expr: inner, .. } | Expr::Nested(inner) => {
-                        **inner = self.value_or_param(&v)?;
-                    }
-                    other => *other = self.value_or_param(&v)?,
+                    Expr::Cast { expr: inner, .. } | Expr::Nested(inner) => **inner = v,
+                    other => *other = v,
                 }
             }
             Ok(())
@@ -621,8 +681,9 @@ mod tests {
             "{}",
             rw[0].statements[0]
         );
-        // 999 variables: 1 constant, 2 per key → 499 keys per statement.
+        // 999 variables, 2 per key → 499 keys per statement; the constant is written in.
         let chunks: Vec<usize> = rw[1].params.iter().map(Vec::len).collect();
-        assert_eq!(chunks, [999, 999, 405]);
+        assert_eq!(chunks, [998, 998, 404]);
+        assert!(rw[1].statements[0].ends_with("AND c = 7"));
     }
 }

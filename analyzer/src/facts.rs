@@ -38,6 +38,8 @@ pub struct ShapeFacts {
     pub has_order_by: bool,
     /// An aggregate (`count`, `sum`, `avg`, `min`, `max`, …) in the select list.
     pub has_aggregate: bool,
+    /// A window function (`… OVER (…)`) in the select list.
+    pub has_window: bool,
     /// `INSERT … VALUES` with exactly one row in the shape.
     pub single_row_insert: bool,
 }
@@ -64,6 +66,7 @@ impl ShapeFacts {
             has_group_by: false,
             has_order_by: false,
             has_aggregate: false,
+            has_window: false,
             single_row_insert: false,
         };
         match stmt {
@@ -109,13 +112,27 @@ fn query_facts(q: &Query, f: &mut ShapeFacts) {
             GroupByExpr::All(_) => true,
             GroupByExpr::Expressions(e, _) => !e.is_empty(),
         };
-        f.has_aggregate = sel.projection.iter().any(|item| match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                is_aggregate(e)
-            }
-            _ => false,
-        });
+        let exprs = || {
+            sel.projection.iter().filter_map(|item| match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                _ => None,
+            })
+        };
+        f.has_aggregate = exprs().any(is_aggregate);
+        f.has_window = exprs().any(has_window);
     }
+}
+
+fn has_window(e: &Expr) -> bool {
+    let mut found = false;
+    let _ = sqlparser::ast::visit_expressions(e, |e| {
+        if matches!(e, Expr::Function(f) if f.over.is_some()) {
+            found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
 }
 
 fn is_aggregate(e: &Expr) -> bool {
@@ -318,6 +335,6 @@ mod tests {
             "SELECT id, count(*) OVER () FROM t WHERE id = 1 ORDER BY id LIMIT 10 OFFSET 20",
             Dialect::MySql,
         );
-        assert!(!w.has_aggregate && w.has_order_by && w.has_offset);
+        assert!(!w.has_aggregate && w.has_window && w.has_order_by && w.has_offset);
     }
 }

@@ -95,10 +95,16 @@ impl NPlusOne {
                 .as_ref()
                 .is_none_or(|e| e.iterations.len() < x.distinct.len());
             if bigger {
-                let iterations = x
+                let iterations: Vec<Vec<SlotValues>> = x
                     .distinct
                     .iter()
                     .map(|&(_, position, _)| view.slot_values(position, normalizer))
+                    .collect();
+                // The probe saw three iterations; all of them tell every varying slot.
+                let varying = varying_slots(&iterations);
+                agg.columns = varying
+                    .iter()
+                    .filter_map(|s| facts.column_of(*s).map(str::to_owned))
                     .collect();
                 let first = &view.unit.entries[x.positions[0]];
                 agg.example = Some(LoopExample {
