@@ -73,6 +73,34 @@ pub struct UnitTracker {
     sessions: HashMap<Arc<str>, SessionState>,
 }
 
+/// What the unit tracker needs to know of a statement, taken where it is
+/// normalized (possibly on another thread).
+#[derive(Debug, Clone)]
+pub struct Marks {
+    pub fingerprint: Fingerprint,
+    /// Tells executions with the same values apart ([`crate::values::values_hash`]).
+    pub values_hash: u64,
+    /// The request it served ([`request_of`]).
+    pub request: Option<Arc<str>>,
+    /// It opens (`BEGIN`, `START TRANSACTION`) or ends (`COMMIT`, `ROLLBACK`) a transaction.
+    pub begins: bool,
+    pub ends: bool,
+}
+
+impl Marks {
+    #[must_use]
+    pub fn of(event: &QueryEvent, norm: &Normalized) -> Marks {
+        let verb = first_word(&norm.shape);
+        Marks {
+            fingerprint: norm.id,
+            values_hash: crate::values::values_hash(&event.sql, norm, &event.params),
+            request: request_of(event, norm),
+            begins: matches!(verb, "begin" | "start"),
+            ends: matches!(verb, "commit" | "rollback" | "end"),
+        }
+    }
+}
+
 /// The request an event served: its `request`, else its sqlcommenter tags.
 #[must_use]
 pub fn request_of(e: &QueryEvent, norm: &Normalized) -> Option<Arc<str>> {
@@ -112,16 +140,14 @@ impl UnitTracker {
         }
     }
 
-    /// Files `event` (whose normalization is `norm`) into its unit; units it
-    /// closes are appended to `closed`. The event's text moves into the unit.
-    pub fn push(&mut self, event: QueryEvent, norm: &Normalized, closed: &mut Vec<Unit>) {
-        let values_hash = crate::values::values_hash(&event.sql, norm, &event.params);
+    /// Files `event` into its unit; units it closes are appended to `closed`.
+    /// The event's text moves into the unit.
+    pub fn push(&mut self, event: QueryEvent, marks: &Marks, closed: &mut Vec<Unit>) {
         let session = event.session.clone().unwrap_or_else(|| Arc::from(""));
-        let request = request_of(&event, norm);
-        let verb = first_word(&norm.shape);
+        let request = marks.request.clone();
+        let (begins, ends) = (marks.begins, marks.ends);
+        let values_hash = marks.values_hash;
         let state = self.sessions.entry(session.clone()).or_default();
-        let begins = matches!(verb, "begin" | "start");
-        let ends = matches!(verb, "commit" | "rollback" | "end");
         let idle = match (state.last_ts, event.ts) {
             (Some(a), Some(b)) => {
                 #[allow(clippy::cast_precision_loss)]
@@ -177,7 +203,7 @@ impl UnitTracker {
         }
         if let Some(unit) = state.open.as_mut() {
             unit.entries.push(Entry {
-                fingerprint: norm.id,
+                fingerprint: marks.fingerprint,
                 values_hash,
                 duration_ms: event.duration_ms.unwrap_or(0.0),
                 sql: event.sql,
@@ -228,7 +254,8 @@ mod tests {
         let mut units = Vec::new();
         for e in events {
             let n = normalize(&e.sql, Dialect::Generic);
-            t.push(e, &n, &mut units);
+            let marks = Marks::of(&e, &n);
+            t.push(e, &marks, &mut units);
         }
         units.extend(t.finish());
         units

@@ -1,9 +1,9 @@
 //! A workload: the digests of every fingerprint seen, plus what could not be read.
 //!
-//! [`ingest`] streams inputs through the normalizer on two threads per input
-//! (one reads and parses log lines, the other fingerprints and aggregates), so
-//! both cores work on a single large log and memory stays bounded by the number
-//! of distinct fingerprints.
+//! [`ingest`] streams each input through three threads (one reads and parses
+//! log lines, one normalizes, one aggregates and detects), so both cores work
+//! on a single large log and memory stays bounded by the number of distinct
+//! fingerprints and open units of work.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use crate::digest::Digest;
 use crate::event::QueryEvent;
 use crate::normalize::{FingerprintMap, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
-use crate::units::UnitTracker;
+use crate::units::{Marks, UnitTracker};
 
 /// How many malformed lines are kept with their location (all are counted).
 pub const MALFORMED_KEPT: usize = 1000;
@@ -45,12 +45,25 @@ pub struct Workload {
 impl Workload {
     /// Adds one event whose normalization is `norm`.
     pub fn add(&mut self, event: &QueryEvent, norm: &Normalized, dialect: Dialect) {
+        self.add_shaped(event, norm.id, Some(&norm.shape), dialect);
+    }
+
+    /// Adds one event of fingerprint `id`; `shape` is needed only the first
+    /// time `id` is seen.
+    pub fn add_shaped(
+        &mut self,
+        event: &QueryEvent,
+        id: crate::Fingerprint,
+        shape: Option<&str>,
+        dialect: Dialect,
+    ) {
         self.events += 1;
-        if let Some(d) = self.digests.get_mut(&norm.id) {
+        if let Some(d) = self.digests.get_mut(&id) {
             d.record(event);
         } else {
-            let d = Digest::new(norm.id, Arc::from(norm.shape.as_str()), dialect, event);
-            self.digests.insert(norm.id, d);
+            let shape = Arc::from(shape.unwrap_or_default());
+            self.digests
+                .insert(id, Digest::new(id, shape, dialect, event));
         }
     }
 
@@ -127,8 +140,17 @@ pub fn ingest(
     Ok(workload)
 }
 
-/// Aggregates a stream of records, reading on a helper thread, and runs the
-/// detectors over its units of work.
+/// An event on its way from the normalizing thread to the aggregating one.
+enum Staged {
+    /// The event, its marks, and its shape the first time its fingerprint is seen.
+    Event(QueryEvent, Marks, Option<Box<str>>),
+    Malformed(Malformed),
+}
+
+/// Aggregates a stream of records and runs the detectors over its units of
+/// work, in three stages on their own threads: reading and parsing lines,
+/// normalizing, and aggregating (here). Batches keep channel costs off the
+/// per-event path; bounded channels keep memory bounded.
 #[must_use]
 pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectConfig) -> Workload {
     let (tx, rx) = sync_channel::<Vec<Record>>(8);
@@ -145,24 +167,47 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
         }
         let _ = tx.send(batch);
     });
+    let (stx, srx) = sync_channel::<Vec<Staged>>(8);
+    let normalizing = std::thread::spawn(move || {
+        let mut normalizer = Normalizer::new(dialect);
+        let mut norm = Normalized::default();
+        let mut seen: FingerprintMap<()> = FingerprintMap::default();
+        for batch in rx {
+            let staged = batch
+                .into_iter()
+                .map(|r| match r {
+                    Record::Event(e) => {
+                        normalizer.normalize_into(&e.sql, &mut norm);
+                        let marks = Marks::of(&e, &norm);
+                        let shape = seen
+                            .insert(norm.id, ())
+                            .is_none()
+                            .then(|| Box::from(norm.shape.as_str()));
+                        Staged::Event(e, marks, shape)
+                    }
+                    Record::Malformed(m) => Staged::Malformed(m),
+                })
+                .collect();
+            if stx.send(staged).is_err() {
+                return;
+            }
+        }
+    });
     let mut workload = Workload::default();
-    let mut normalizer = Normalizer::new(dialect);
-    let mut norm = Normalized::default();
     let mut units = UnitTracker::new(detect.units);
     let mut detection = Detection::new(detect, dialect);
     let mut closed = Vec::new();
-    for batch in rx {
-        for r in batch {
-            match r {
-                Record::Event(e) => {
-                    normalizer.normalize_into(&e.sql, &mut norm);
-                    workload.add(&e, &norm, dialect);
-                    units.push(e, &norm, &mut closed);
+    for batch in srx {
+        for s in batch {
+            match s {
+                Staged::Event(e, marks, shape) => {
+                    workload.add_shaped(&e, marks.fingerprint, shape.as_deref(), dialect);
+                    units.push(e, &marks, &mut closed);
                     for unit in closed.drain(..) {
                         detection.unit(&unit, &workload.digests);
                     }
                 }
-                Record::Malformed(m) => workload.add_malformed(m),
+                Staged::Malformed(m) => workload.add_malformed(m),
             }
         }
     }
@@ -171,7 +216,7 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
     }
     workload.detection = Some(detection);
     // The reader thread only ends by sending or failing to send; a panic there would be a bug.
-    if reader.join().is_err() {
+    if reader.join().is_err() || normalizing.join().is_err() {
         workload.add_malformed(Malformed {
             file: "<reader>".into(),
             line: 0,
