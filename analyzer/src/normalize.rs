@@ -57,6 +57,10 @@ impl std::hash::Hasher for FingerprintHasher {
 pub type FingerprintMap<V> =
     std::collections::HashMap<Fingerprint, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
 
+/// A set of fingerprints.
+pub type FingerprintSet =
+    std::collections::HashSet<Fingerprint, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)

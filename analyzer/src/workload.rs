@@ -13,7 +13,7 @@ use crate::detect::{DetectConfig, Detection};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::event::QueryEvent;
-use crate::normalize::{FingerprintMap, Normalized, Normalizer};
+use crate::normalize::{FingerprintMap, FingerprintSet, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
 use crate::units::{Marks, UnitTracker};
 
@@ -141,6 +141,8 @@ pub fn ingest(
 }
 
 /// An event on its way from the normalizing thread to the aggregating one.
+// Events vastly outnumber malformed lines: boxing them would allocate per event.
+#[allow(clippy::large_enum_variant)]
 enum Staged {
     /// The event, its marks, and its shape the first time its fingerprint is seen.
     Event(QueryEvent, Marks, Option<Box<str>>),
@@ -171,7 +173,7 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
     let normalizing = std::thread::spawn(move || {
         let mut normalizer = Normalizer::new(dialect);
         let mut norm = Normalized::default();
-        let mut seen: FingerprintMap<()> = FingerprintMap::default();
+        let mut seen = FingerprintSet::default();
         for batch in rx {
             let staged = batch
                 .into_iter()
@@ -179,10 +181,7 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
                     Record::Event(e) => {
                         normalizer.normalize_into(&e.sql, &mut norm);
                         let marks = Marks::of(&e, &norm);
-                        let shape = seen
-                            .insert(norm.id, ())
-                            .is_none()
-                            .then(|| Box::from(norm.shape.as_str()));
+                        let shape = seen.insert(norm.id).then(|| Box::from(norm.shape.as_str()));
                         Staged::Event(e, marks, shape)
                     }
                     Record::Malformed(m) => Staged::Malformed(m),
