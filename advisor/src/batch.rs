@@ -32,6 +32,9 @@ pub enum BatchForm {
     /// PostgreSQL `key = ANY($1)` with one array parameter: one prepared
     /// statement whatever the number of keys.
     AnyArray,
+    /// `key IN (SELECT <key column> FROM <the parent query>)`: the loop joined
+    /// with the query it iterated over, in one round trip (see [`crate::parent`]).
+    ParentSubquery,
 }
 
 impl BatchForm {
@@ -41,6 +44,7 @@ impl BatchForm {
             BatchForm::LiteralIn => "literal IN",
             BatchForm::ParamIn => "parameterized IN",
             BatchForm::AnyArray => "= ANY(array)",
+            BatchForm::ParentSubquery => "IN (parent query)",
         }
     }
 }
@@ -136,7 +140,9 @@ pub fn batch_loop(
     let mut out = Vec::new();
     for form in forms {
         let per_statement = match form {
-            BatchForm::LiteralIn | BatchForm::AnyArray => tuples.len().max(1),
+            BatchForm::LiteralIn | BatchForm::AnyArray | BatchForm::ParentSubquery => {
+                tuples.len().max(1)
+            }
             BatchForm::ParamIn => (variable_limit(dialect) / keys.len()).max(1),
         };
         let mut statements = Vec::new();
@@ -184,7 +190,7 @@ pub fn batch_loop(
 }
 
 /// Slots whose values differ between iterations.
-fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
+pub(crate) fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
     let Some(first) = iterations.first() else {
         return Vec::new();
     };
@@ -196,7 +202,7 @@ fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
 
 /// The key comparisons must be plain AND conditions of the outer WHERE: under
 /// OR or NOT, or inside a subquery, `IN` over all keys would change the rows.
-fn check_keys_are_conjuncts(stmt: &Statement, keys: &[u32]) -> Result<(), String> {
+pub(crate) fn check_keys_are_conjuncts(stmt: &Statement, keys: &[u32]) -> Result<(), String> {
     fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         match e {
             Expr::BinaryOp {
@@ -274,7 +280,7 @@ fn note(form: BatchForm, keys: usize, n: usize, facts: &ShapeFacts, added: usize
 }
 
 /// Parses one SQL expression of `dialect`.
-fn expr(text: &str, dialect: Dialect) -> Result<Expr, String> {
+pub(crate) fn expr(text: &str, dialect: Dialect) -> Result<Expr, String> {
     Parser::new(&*dialect.parser_dialect())
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
@@ -286,7 +292,7 @@ fn placeholder(text: &str) -> Expr {
 }
 
 /// The slot a `$n` placeholder stands for (after [`template`]).
-fn slot_of(e: &Expr) -> Option<u32> {
+pub(crate) fn slot_of(e: &Expr) -> Option<u32> {
     let e = match e {
         Expr::Cast { expr, .. } | Expr::Nested(expr) => expr.as_ref(),
         other => other,
@@ -298,22 +304,22 @@ fn slot_of(e: &Expr) -> Option<u32> {
     p.strip_prefix('$')?.parse::<u32>().ok()?.checked_sub(1)
 }
 
-fn is_column(e: &Expr) -> bool {
+pub(crate) fn is_column(e: &Expr) -> bool {
     matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
 }
 
 /// Replaces the key comparisons with the batch and the other slots with
 /// their values (or parameters).
-struct Rewriter<'a> {
-    dialect: Dialect,
-    form: BatchForm,
-    keys: &'a [u32],
-    tuples: &'a [Vec<String>],
-    constants: &'a [SlotValues],
+pub(crate) struct Rewriter<'a> {
+    pub dialect: Dialect,
+    pub form: BatchForm,
+    pub keys: &'a [u32],
+    pub tuples: &'a [Vec<String>],
+    pub constants: &'a [SlotValues],
     /// Parameters in the order their placeholders are written.
-    params: Vec<String>,
-    key_columns: Vec<Expr>,
-    error: Option<String>,
+    pub params: Vec<String>,
+    pub key_columns: Vec<Expr>,
+    pub error: Option<String>,
 }
 
 impl Rewriter<'_> {
@@ -483,7 +489,7 @@ impl VisitorMut for Rewriter<'_> {
 
 /// Adds the key columns where the caller needs them; returns how many were
 /// appended to the select list.
-fn add_key_columns(
+pub(crate) fn add_key_columns(
     stmt: &mut Statement,
     keys: &[Expr],
     facts: &ShapeFacts,
@@ -581,6 +587,7 @@ mod tests {
             sample_params: Vec::new(),
             varying_slots: vec![0],
             iterations,
+            parent: None,
         };
         (n.shape, facts, ex)
     }
@@ -670,6 +677,7 @@ mod tests {
             sample_params: Vec::new(),
             varying_slots: vec![0, 1],
             iterations,
+            parent: None,
         };
         let rw = batch_loop(&n.shape, &facts, &ex).unwrap();
         assert!(

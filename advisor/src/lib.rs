@@ -6,5 +6,7 @@
 //! advice come later (DESIGN.md, "Analysis and advice").
 
 pub mod batch;
+pub mod parent;
 
 pub use batch::{BatchForm, Rewrite, batch_loop};
+pub use parent::parent_subquery;

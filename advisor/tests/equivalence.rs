@@ -21,7 +21,7 @@ use postgres::types::private::BytesMut;
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls};
 use rusqlite::types::{Value, ValueRef};
-use sqlsift_advisor::{BatchForm, Rewrite, batch_loop};
+use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
 use sqlsift_analyzer::Dialect;
 use sqlsift_analyzer::detect::{DetectConfig, FindingKind, LoopExample};
 use sqlsift_analyzer::facts::ShapeFacts;
@@ -302,8 +302,12 @@ fn loop_rows(db: &mut dyn Db, d: &Detected) -> Vec<Vec<Row>> {
 
 /// The rows of every statement of a rewrite (key columns included), in order.
 fn rewrite_rows(db: &mut dyn Db, rw: &Rewrite) -> Vec<Row> {
-    if rw.form == BatchForm::LiteralIn {
-        assert!(rw.params.is_empty(), "literal IN has no parameters: {rw:?}");
+    if matches!(rw.form, BatchForm::LiteralIn | BatchForm::ParentSubquery) {
+        assert!(
+            rw.params.is_empty(),
+            "{} has no parameters: {rw:?}",
+            rw.form.name()
+        );
     } else {
         assert_eq!(
             rw.params.len(),
@@ -1092,4 +1096,86 @@ fn postgres_placeholders_out_of_order() {
             &["6", "1970"],
         ],
     ));
+}
+
+// ---------------------------------------------------------------------------
+// The loop joined with its parent query (`key IN (SELECT … FROM parent)`)
+// ---------------------------------------------------------------------------
+
+/// A loop as an ORM runs it: the parent query, then one lookup per distinct
+/// key of the parent's rows, in the order the parent returned them.
+fn parent_loop(dialect: Dialect, parent: &str, sql: &str, keys: &[&str]) -> Detected {
+    let params: Vec<[&str; 1]> = keys.iter().map(|k| [*k]).collect();
+    let params: Vec<&[&str]> = params.iter().map(<[&str; 1]>::as_slice).collect();
+    detect(dialect, parent, executions(sql, &params))
+}
+
+fn assert_parent_form_equivalent(db: &mut dyn Db, d: &Detected, want: &str) {
+    let rw = parent_subquery(&d.shape, &d.facts, &d.example).expect("a parent form");
+    assert_eq!(rw.form, BatchForm::ParentSubquery);
+    assert!(rw.statements[0].contains(want), "{}", rw.statements[0]);
+    assert_equivalent(db, d, &[rw]);
+}
+
+#[test]
+fn sqlite_loops_joined_with_their_parent() {
+    let mut db = sqlite();
+    // Authors of the books after 1980, in book order, each once.
+    let d = parent_loop(
+        Dialect::Sqlite,
+        "SELECT books.id, books.title, books.author_id FROM books WHERE books.year > 1980 ORDER BY books.id",
+        "SELECT authors.id, authors.name FROM authors WHERE authors.id = ?",
+        &["2", "3", "4", "7", "8"],
+    );
+    assert_parent_form_equivalent(
+        &mut db,
+        &d,
+        "authors.id IN (SELECT books.author_id FROM books WHERE books.year > 1980)",
+    );
+    // Each author's books (a reverse foreign key), author 5 has none.
+    let d = parent_loop(
+        Dialect::Sqlite,
+        "SELECT authors.id, authors.name FROM authors ORDER BY authors.id",
+        "SELECT books.id, books.title FROM books WHERE ? = books.author_id",
+        &["1", "2", "3", "4", "5", "6", "7", "8"],
+    );
+    assert_parent_form_equivalent(
+        &mut db,
+        &d,
+        "books.author_id IN (SELECT authors.id FROM authors)",
+    );
+    // Tags of the books before 1975 (many-to-many), repeated tags kept.
+    let d = parent_loop(
+        Dialect::Sqlite,
+        "SELECT books.id, books.title FROM books WHERE books.year < 1975 ORDER BY books.id",
+        "SELECT tags.id, tags.name FROM tags, book_tags WHERE ? = book_tags.book_id AND tags.id = book_tags.tag_id",
+        &["1", "2", "3", "11", "12"],
+    );
+    assert_parent_form_equivalent(
+        &mut db,
+        &d,
+        "book_tags.book_id IN (SELECT books.id FROM books WHERE books.year < 1975)",
+    );
+}
+
+#[test]
+fn postgres_loop_joined_with_its_parent() {
+    let Some(mut pg) = postgres() else { return };
+    let d = parent_loop(
+        Dialect::PostgreSql,
+        "SELECT books.id, books.title, books.author_id FROM books WHERE books.year > $1 ORDER BY books.id",
+        "SELECT authors.id, authors.name FROM authors WHERE authors.id = $1::INTEGER",
+        &["2", "3", "4", "7", "8"],
+    );
+    // The parent ran with year > 1980: its parameter is written in.
+    let mut d = d;
+    d.example.parent = Some((
+        "SELECT books.id, books.title, books.author_id FROM books WHERE books.year > $1 ORDER BY books.id".into(),
+        vec![Some("1980".into())],
+    ));
+    assert_parent_form_equivalent(
+        &mut pg,
+        &d,
+        "authors.id IN (SELECT books.author_id FROM books WHERE books.year > '1980')",
+    );
 }

@@ -5,7 +5,7 @@ mod json;
 mod text;
 
 use serde::Serialize;
-use sqlsift_advisor::{BatchForm, Rewrite, batch_loop};
+use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
 use sqlsift_analyzer::detect;
 use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::facts::ShapeFacts;
@@ -375,7 +375,12 @@ fn rewrites_of(
     let parsed = shapes.get(d.id, &d.shape, &d.sample.sql, d.dialect);
     let facts = ShapeFacts::of(&parsed)
         .ok_or_else(|| Some("the statement could not be parsed".to_owned()))?;
-    batch_loop(&d.shape, &facts, example).map_err(Some)
+    let mut rewrites = batch_loop(&d.shape, &facts, example).map_err(Some)?;
+    // The JOIN with the parent query, where the parent visibly selects the keys.
+    if let Ok(joined) = parent_subquery(&d.shape, &facts, example) {
+        rewrites.push(joined);
+    }
+    Ok(rewrites)
 }
 
 /// The fix a finding's reader acts on.

@@ -92,6 +92,9 @@ pub struct LoopExample {
     pub varying_slots: Vec<u32>,
     /// Every distinct iteration's values, all slots, in execution order.
     pub iterations: Vec<Vec<SlotValues>>,
+    /// The statement that ran just before the loop in this unit, with its
+    /// parameters: the query whose rows the loop most likely iterated over.
+    pub parent: Option<(String, Vec<Option<String>>)>,
 }
 
 /// One finding, ready to report.

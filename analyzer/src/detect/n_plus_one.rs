@@ -72,11 +72,11 @@ impl NPlusOne {
                 .filter_map(|s| facts.column_of(*s).map(str::to_owned))
                 .collect();
             // The parent: the last statement before the loop that is not a loop itself.
-            let parent = view.unit.entries[..x.positions[0]]
+            let parent_entry = view.unit.entries[..x.positions[0]]
                 .iter()
                 .rev()
-                .map(|e| e.fingerprint)
-                .find(|fp| !loop_fps.contains(fp));
+                .find(|e| !loop_fps.contains(&e.fingerprint));
+            let parent = parent_entry.map(|e| e.fingerprint);
             let executions = x.positions.len() as u64;
             let agg = self.loops.entry(x.fingerprint).or_default();
             agg.tally
@@ -114,6 +114,7 @@ impl NPlusOne {
                     sample_params: first.params.clone(),
                     varying_slots: varying,
                     iterations,
+                    parent: parent_entry.map(|e| (e.sql.clone(), e.params.clone())),
                 });
             }
         }
