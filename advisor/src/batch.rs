@@ -150,20 +150,7 @@ pub fn batch_loop(
         let mut added = 0;
         for chunk in tuples.chunks(per_statement) {
             let mut stmt = base.clone();
-            let mut rw = Rewriter {
-                dialect,
-                form,
-                keys,
-                tuples: chunk,
-                constants,
-                params: Vec::new(),
-                key_columns: Vec::new(),
-                error: None,
-            };
-            let _ = stmt.visit(&mut rw);
-            if let Some(e) = rw.error {
-                return Err(e);
-            }
+            let rw = Rewriter::run(&mut stmt, dialect, form, keys, chunk, constants)?;
             if rw.key_columns.len() != keys.len() {
                 return Err("the key comparison was not found in the statement".into());
             }
@@ -311,18 +298,49 @@ pub(crate) fn is_column(e: &Expr) -> bool {
 /// Replaces the key comparisons with the batch and the other slots with
 /// their values (or parameters).
 pub(crate) struct Rewriter<'a> {
-    pub dialect: Dialect,
-    pub form: BatchForm,
-    pub keys: &'a [u32],
-    pub tuples: &'a [Vec<String>],
-    pub constants: &'a [SlotValues],
+    dialect: Dialect,
+    form: BatchForm,
+    keys: &'a [u32],
+    tuples: &'a [Vec<String>],
+    constants: &'a [SlotValues],
     /// Parameters in the order their placeholders are written.
     pub params: Vec<String>,
+    /// The key comparisons' columns, by key.
     pub key_columns: Vec<Expr>,
-    pub error: Option<String>,
+    error: Option<String>,
 }
 
-impl Rewriter<'_> {
+impl<'a> Rewriter<'a> {
+    /// Rewrites `stmt`: the comparisons of the `keys` slots become one batch
+    /// over `tuples`, the other slots get their `constants`.
+    ///
+    /// # Errors
+    /// A value that does not read as SQL.
+    pub(crate) fn run(
+        stmt: &mut Statement,
+        dialect: Dialect,
+        form: BatchForm,
+        keys: &'a [u32],
+        tuples: &'a [Vec<String>],
+        constants: &'a [SlotValues],
+    ) -> Result<Self, String> {
+        let mut rw = Rewriter {
+            dialect,
+            form,
+            keys,
+            tuples,
+            constants,
+            params: Vec::new(),
+            key_columns: Vec::new(),
+            error: None,
+        };
+        let _ = stmt.visit(&mut rw);
+        match rw.error.take() {
+            Some(e) => Err(e),
+            None => Ok(rw),
+        }
+    }
+
     /// A key value: written in (literal form) or a parameter.
     fn key_value(&mut self, text: &str) -> Result<Expr, String> {
         if self.form == BatchForm::LiteralIn {

@@ -94,20 +94,14 @@ pub fn parent_subquery(
     // The parent with its own values written in.
     let mut parent = template(&parent_norm.shape, dialect)?;
     let parent_values = slot_values(parent_sql, &parent_norm, parent_params);
-    let mut writer = Rewriter {
+    Rewriter::run(
+        &mut parent,
         dialect,
-        form: BatchForm::LiteralIn,
-        keys: &[],
-        tuples: &[],
-        constants: &parent_values,
-        params: Vec::new(),
-        key_columns: Vec::new(),
-        error: None,
-    };
-    let _ = parent.visit(&mut writer);
-    if let Some(e) = writer.error {
-        return Err(e);
-    }
+        BatchForm::LiteralIn,
+        &[],
+        &[],
+        &parent_values,
+    )?;
     let Statement::Query(mut parent_query) = parent else {
         return Err("the statement before the loop is not a query".into());
     };
@@ -148,20 +142,14 @@ pub fn parent_subquery(
     check_keys_are_conjuncts(&stmt, &keys)?;
     let constants = example.iterations.first().cloned().unwrap_or_default();
     let one = vec![vec!["NULL".to_owned()]];
-    let mut rw = Rewriter {
+    let rw = Rewriter::run(
+        &mut stmt,
         dialect,
-        form: BatchForm::LiteralIn,
-        keys: &keys,
-        tuples: &one,
-        constants: &constants,
-        params: Vec::new(),
-        key_columns: Vec::new(),
-        error: None,
-    };
-    let _ = stmt.visit(&mut rw);
-    if let Some(e) = rw.error {
-        return Err(e);
-    }
+        BatchForm::LiteralIn,
+        &keys,
+        &one,
+        &constants,
+    )?;
     let mut swap = Swap {
         column: rw
             .key_columns
