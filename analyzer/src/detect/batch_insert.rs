@@ -53,24 +53,13 @@ impl BatchInserts {
                 } else {
                     ""
                 };
+                let severity = if t.largest >= 100 {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
                 Finding {
-                    kind: FindingKind::BatchableInsert,
-                    severity: if t.largest >= 100 {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    },
-                    fingerprint: *fp,
                     table: table.clone(),
-                    columns: Vec::new(),
-                    units: t.units.clone(),
-                    unit_count: t.unit_count,
-                    executions: t.executions,
-                    loop_size: t.largest,
-                    total_ms: t.total_ms,
-                    round_trips_saved: t.saved,
-                    parent: None,
-                    hit_rate: None,
                     message: format!(
                         "Batchable insert: `{}` inserts one row at a time ({} rows in one unit at most); \
                          send the rows as one multi-row VALUES{copy} ({} round trips saved)",
@@ -78,7 +67,7 @@ impl BatchInserts {
                         t.largest,
                         t.saved
                     ),
-                    example: None,
+                    ..t.finding(FindingKind::BatchableInsert, *fp, severity)
                 }
             })
             .collect()

@@ -68,23 +68,14 @@ impl Duplicates {
                 #[allow(clippy::cast_precision_loss)]
                 let hit_rate = agg.hits as f64 / t.executions.max(1) as f64;
                 let shape = digests.get(fp).map_or("?", |d| &d.shape);
+                let severity = if agg.hits >= 10 {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
                 Finding {
-                    kind: FindingKind::Duplicate,
-                    severity: if agg.hits >= 10 {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    },
-                    fingerprint: *fp,
                     table: agg.table.clone(),
                     columns: agg.columns.clone(),
-                    units: t.units.clone(),
-                    unit_count: t.unit_count,
-                    executions: t.executions,
-                    loop_size: t.largest,
-                    total_ms: t.total_ms,
-                    round_trips_saved: t.saved,
-                    parent: None,
                     hit_rate: Some(hit_rate),
                     message: format!(
                         "Duplicate: `{}` repeats with the same values inside a unit; \
@@ -94,7 +85,7 @@ impl Duplicates {
                         t.executions,
                         agg.hits
                     ),
-                    example: None,
+                    ..t.finding(FindingKind::Duplicate, *fp, severity)
                 }
             })
             .collect()

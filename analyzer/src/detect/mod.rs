@@ -295,6 +295,33 @@ impl Tally {
         self.saved += saved;
     }
 
+    /// A finding of `kind` on `fingerprint` with this tally's figures; the
+    /// caller fills in what only it knows.
+    pub fn finding(
+        &self,
+        kind: FindingKind,
+        fingerprint: Fingerprint,
+        severity: Severity,
+    ) -> Finding {
+        Finding {
+            kind,
+            severity,
+            fingerprint,
+            table: None,
+            columns: Vec::new(),
+            units: self.units.clone(),
+            unit_count: self.unit_count,
+            executions: self.executions,
+            loop_size: self.largest,
+            total_ms: self.total_ms,
+            round_trips_saved: self.saved,
+            parent: None,
+            hit_rate: None,
+            message: String::new(),
+            example: None,
+        }
+    }
+
     pub fn merge(&mut self, o: Tally) {
         self.unit_count += o.unit_count;
         let room = UNITS_KEPT.saturating_sub(self.units.len());

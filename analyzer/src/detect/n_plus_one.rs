@@ -177,21 +177,12 @@ impl NPlusOne {
                 t.saved
             );
             out.push(Finding {
-                kind: FindingKind::NPlusOne,
-                severity,
-                fingerprint: *fp,
                 table: table_of_columns(&agg.columns).or_else(|| agg.table.clone()),
                 columns: agg.columns.clone(),
-                units: t.units.clone(),
-                unit_count: t.unit_count,
-                executions: t.executions,
-                loop_size: t.largest,
-                total_ms: t.total_ms,
-                round_trips_saved: t.saved,
                 parent,
-                hit_rate: None,
                 message,
                 example: agg.example.clone(),
+                ..t.finding(FindingKind::NPlusOne, *fp, severity)
             });
         }
         out
