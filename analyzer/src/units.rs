@@ -1,9 +1,10 @@
 //! Units of work: the groups of statements inside which loops and repeats
 //! are looked for. An event belongs to the request it served (its `request`
 //! field, or sqlcommenter tags such as `route`, `controller`/`action`,
-//! `traceparent`); else to its transaction (the `txn` field, or BEGIN …
-//! COMMIT/ROLLBACK on its session); else to its session, split where the
-//! session was idle longer than a gap.
+//! `traceparent` — an untagged statement that follows a request's statements
+//! without a pause belongs to it too); else to its transaction (the `txn`
+//! field, or BEGIN … COMMIT/ROLLBACK on its session); else to its session,
+//! split where the session was idle longer than a gap.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -165,6 +166,14 @@ impl UnitTracker {
             (UnitKind::Transaction, t.clone())
         } else if state.in_txn || begins {
             (UnitKind::Transaction, session.clone())
+        } else if let Some(current) = state
+            .key
+            .clone()
+            .filter(|k| k.0 == UnitKind::Request && !idle)
+        {
+            // An untagged statement right after a request's tagged ones
+            // (an ORM that tags only some queries) still serves that request.
+            current
         } else {
             (UnitKind::Session, session.clone())
         };
@@ -274,6 +283,9 @@ mod tests {
             ev("COMMIT", "s1", 4),
             ev("SELECT 3", "s1", 5),
             ev("SELECT 4", "s1", 500),
+            ev("SELECT 6 /*route='/b'*/", "s1", 501),
+            ev("SELECT 7", "s1", 502),
+            ev("SELECT 8", "s1", 900),
             ev("SELECT 5 /*controller='posts',action='index'*/", "s2", 0),
         ]);
         assert_eq!(
@@ -282,9 +294,12 @@ mod tests {
                 ("request /a on s1 #1".to_owned(), 2),
                 ("transaction s1 #2".to_owned(), 3),
                 ("session s1 #3".to_owned(), 1),
+                ("session s1 #4".to_owned(), 1),
+                // The untagged statement right after the request belongs to it.
+                ("request /b on s1 #5".to_owned(), 2),
                 // Still open at the end: closed by `finish`, in name order.
                 ("request posts#index on s2 #1".to_owned(), 1),
-                ("session s1 #4".to_owned(), 1),
+                ("session s1 #6".to_owned(), 1),
             ]
         );
     }

@@ -403,7 +403,9 @@ fn fix_of(
         }
         detect::FindingKind::Duplicate => Some(Fix {
             sql: Vec::new(),
-            note: "keep the first result for the rest of the request (memoize by these values):                    the same query with the same values returns the same rows within one unit of work                    unless the unit itself writes them"
+            note: "keep the first result for the rest of the request (memoize by these values): \
+                   the same query with the same values returns the same rows within one unit of work \
+                   unless the unit itself writes them"
                 .into(),
         }),
         detect::FindingKind::BatchableInsert => {
@@ -413,7 +415,8 @@ fn fix_of(
             Some(Fix {
                 sql: Vec::new(),
                 note: format!(
-                    "send the rows together: one INSERT … VALUES (…), (…), … per batch (executemany with                      a multi-row rewrite in most drivers){}",
+                    "send the rows together: one INSERT … VALUES (…), (…), … per batch (executemany with \
+                     a multi-row rewrite in most drivers){}",
                     if copy { ", or COPY … FROM STDIN for large loads" } else { "" }
                 ),
             })
