@@ -18,7 +18,7 @@ use sqlparser::ast::{
 use sqlparser::parser::Parser;
 use sqlsift_analyzer::Dialect;
 use sqlsift_analyzer::detect::LoopExample;
-use sqlsift_analyzer::facts::{ShapeFacts, StatementKind};
+use sqlsift_analyzer::facts::{ShapeFacts, StatementKind, placeholder_of};
 use sqlsift_analyzer::shapes::template;
 use sqlsift_analyzer::values::SlotValues;
 
@@ -280,14 +280,7 @@ fn placeholder(text: &str) -> Expr {
 
 /// The slot a `$n` placeholder stands for (after [`template`]).
 pub(crate) fn slot_of(e: &Expr) -> Option<u32> {
-    let e = match e {
-        Expr::Cast { expr, .. } | Expr::Nested(expr) => expr.as_ref(),
-        other => other,
-    };
-    let Expr::Value(v) = e else { return None };
-    let Value::Placeholder(p) = &v.value else {
-        return None;
-    };
+    let (p, _) = placeholder_of(e)?;
     p.strip_prefix('$')?.parse::<u32>().ok()?.checked_sub(1)
 }
 

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArguments, GroupByExpr, InTarget, Query, SelectItem, SetExpr,
-    Statement, Value, Visit, Visitor,
+    Statement, Value, ValueWithSpan, Visit, Visitor,
 };
 
 use crate::shapes::ParsedShape;
@@ -182,16 +182,23 @@ enum SlotRef {
     At(u64, u64),
 }
 
-fn placeholder(e: &Expr) -> Option<SlotRef> {
-    // ORMs cast parameters: `$1::INTEGER`, `CAST($1 AS int)`, `($1)`.
+/// The placeholder `e` is, seen through the casts ORMs put around
+/// parameters (`$1::INTEGER`, `CAST($1 AS int)`, `($1)`).
+#[must_use]
+pub fn placeholder_of(e: &Expr) -> Option<(&str, &ValueWithSpan)> {
     let e = match e {
         Expr::Cast { expr, .. } | Expr::Nested(expr) => expr.as_ref(),
         other => other,
     };
     let Expr::Value(v) = e else { return None };
-    let Value::Placeholder(p) = &v.value else {
-        return None;
-    };
+    match &v.value {
+        Value::Placeholder(p) => Some((p.as_str(), v)),
+        _ => None,
+    }
+}
+
+fn placeholder(e: &Expr) -> Option<SlotRef> {
+    let (p, v) = placeholder_of(e)?;
     Some(
         match p.strip_prefix('$').and_then(|n| n.parse::<u32>().ok()) {
             Some(n) => SlotRef::Numbered(n.saturating_sub(1)),
