@@ -16,6 +16,7 @@ use crate::time::Timestamp;
 
 pub struct PgStderr {
     asm: Assembler,
+    prefixes: PrefixCache,
     /// The message being read (continuation lines may still extend it).
     current: Option<Message>,
 }
@@ -24,6 +25,7 @@ impl PgStderr {
     pub fn new(file: Arc<str>) -> Self {
         PgStderr {
             asm: Assembler::new("pg-stderr", file),
+            prefixes: PrefixCache::default(),
             current: None,
         }
     }
@@ -49,31 +51,111 @@ pub fn split_severity(line: &str) -> Option<(usize, &'static str, usize)> {
     None
 }
 
-/// What the prefix tells: timestamp, session, user, database.
-pub fn parse_prefix(prefix: &str, m: &mut Message, interner: &mut Interner) {
-    let b = prefix.as_bytes();
-    // Timestamp: the first `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]`.
-    if let Some(i) = (0..b.len().saturating_sub(18)).find(|&i| {
+/// What the last prefix told, reused while the next one differs only in its
+/// timestamp (most lines of a busy log share prefixes).
+#[derive(Default)]
+pub struct PrefixCache {
+    /// The prefix without its timestamp.
+    rest: String,
+    session: Option<Arc<str>>,
+    user: Option<Arc<str>>,
+    db: Option<Arc<str>>,
+    /// The timestamp text without its fraction, and the instant it names.
+    second: String,
+    second_ts: Option<Timestamp>,
+}
+
+/// Where the first `YYYY-MM-DD HH:MM:SS[.fff][ ZONE]` of `b` is:
+/// (start, end of the seconds, end of the fraction, end).
+fn timestamp_span(b: &[u8]) -> Option<(usize, usize, usize, usize)> {
+    let i = (0..b.len().saturating_sub(18)).find(|&i| {
         b[i].is_ascii_digit() && b[i + 4] == b'-' && b[i + 7] == b'-' && b[i + 13] == b':'
-    }) {
-        let mut end = i + 19;
-        while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
+    })?;
+    let secs = i + 19;
+    let mut frac = secs;
+    if b.get(frac) == Some(&b'.') {
+        frac += 1;
+        while frac < b.len() && b[frac].is_ascii_digit() {
+            frac += 1;
+        }
+    }
+    let mut end = frac;
+    // An alphabetic zone (`UTC`) or numeric offset after one space.
+    if end + 1 < b.len()
+        && b[end] == b' '
+        && (b[end + 1].is_ascii_alphabetic() || b[end + 1] == b'+' || b[end + 1] == b'-')
+    {
+        end += 2;
+        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b':') {
             end += 1;
         }
-        // An alphabetic zone (`UTC`) or numeric offset after one space.
-        if end + 1 < b.len()
-            && b[end] == b' '
-            && (b[end + 1].is_ascii_alphabetic() || b[end + 1] == b'+' || b[end + 1] == b'-')
-        {
-            let z = end + 1;
-            let mut ze = z + 1;
-            while ze < b.len() && (b[ze].is_ascii_alphanumeric() || b[ze] == b':') {
-                ze += 1;
-            }
-            end = ze;
-        }
-        m.ts = prefix.get(i..end.min(b.len())).and_then(Timestamp::parse);
     }
+    Some((i, secs, frac, end))
+}
+
+/// What the prefix tells: timestamp, session, user, database.
+pub fn parse_prefix(
+    prefix: &str,
+    m: &mut Message,
+    interner: &mut Interner,
+    cache: &mut PrefixCache,
+) {
+    let b = prefix.as_bytes();
+    let span = timestamp_span(b);
+    let rest_matches = match span {
+        Some((i, _, _, end)) => {
+            cache.rest.len() == prefix.len() - (end - i)
+                && cache.rest.as_bytes()[..i] == b[..i]
+                && cache.rest.as_bytes()[i..] == b[end..]
+        }
+        None => cache.rest == prefix,
+    };
+    if let Some((i, secs, frac, end)) = span
+        && prefix.is_char_boundary(end)
+        && prefix.is_char_boundary(secs)
+    {
+        // Whole seconds and zone, parsed once per second; the fraction each line.
+        let same_second = cache.second.len() == (secs - i) + (end - frac)
+            && cache.second.as_bytes()[..secs - i] == b[i..secs]
+            && cache.second.as_bytes()[secs - i..] == b[frac..end];
+        if !same_second {
+            cache.second.clear();
+            cache.second.push_str(&prefix[i..secs]);
+            cache.second.push_str(&prefix[frac..end]);
+            cache.second_ts = Timestamp::parse(&cache.second);
+        }
+        let mut micros = 0i64;
+        let mut scale = 100_000;
+        for d in b.get(secs + 1..frac).unwrap_or_default() {
+            micros += i64::from(d - b'0') * scale;
+            scale /= 10;
+        }
+        m.ts = cache.second_ts.map(|t| Timestamp(t.0 + micros));
+    }
+    if rest_matches {
+        m.session.clone_from(&cache.session);
+        m.user.clone_from(&cache.user);
+        m.db.clone_from(&cache.db);
+        return;
+    }
+    identities(prefix, m, interner);
+    cache.rest.clear();
+    match span {
+        Some((i, _, _, end)) if prefix.is_char_boundary(i) && prefix.is_char_boundary(end) => {
+            cache.rest.push_str(&prefix[..i]);
+            cache.rest.push_str(&prefix[end..]);
+        }
+        // A prefix with a damaged timestamp is not cached.
+        Some(_) => cache.rest.push('\u{0}'),
+        None => cache.rest.push_str(prefix),
+    }
+    cache.session.clone_from(&m.session);
+    cache.user.clone_from(&m.user);
+    cache.db.clone_from(&m.db);
+}
+
+/// Session, user and database from a prefix.
+fn identities(prefix: &str, m: &mut Message, interner: &mut Interner) {
     // Session: `[pid]` or `[pid-line]`.
     let mut from = 0;
     while let Some(open) = prefix[from..].find('[').map(|p| p + from) {
@@ -129,7 +211,12 @@ impl LineFormat for PgStderr {
                     text: line[text_start..].to_owned(),
                     ..Message::default()
                 };
-                parse_prefix(&line[..prefix_end], &mut m, &mut self.asm.interner);
+                parse_prefix(
+                    &line[..prefix_end],
+                    &mut m,
+                    &mut self.asm.interner,
+                    &mut self.prefixes,
+                );
                 if let Some(prev) = self.current.replace(m) {
                     self.asm.push(prev);
                 }
