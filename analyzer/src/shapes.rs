@@ -54,13 +54,7 @@ pub fn parse_shape(shape: &str, sample: &str, dialect: Dialect) -> ParsedShape {
             from_sample: false,
         };
     }
-    let parse = |text: &str| {
-        Parser::new(&*dialect.parser_dialect())
-            .with_recursion_limit(RECURSION_LIMIT)
-            .try_with_sql(&parsable(text, dialect))
-            .and_then(|mut p| p.parse_statements())
-            .map_err(|e| e.to_string())
-    };
+    let parse = |text: &str| parse_parsable(text, dialect);
     let mut from_sample = false;
     let statements = parse(shape).or_else(|shape_err| {
         if sample.trim().is_empty() || sample.len() > MAX_PARSED_LEN {
@@ -97,11 +91,7 @@ pub fn template(shape: &str, dialect: Dialect) -> Result<Statement, String> {
     if shape.len() > MAX_PARSED_LEN {
         return Err("the statement is too long to rewrite".into());
     }
-    let mut stmts = Parser::new(&*dialect.parser_dialect())
-        .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(&parsable(shape, dialect))
-        .and_then(|mut p| p.parse_statements())
-        .map_err(|e| e.to_string())?;
+    let mut stmts = parse_parsable(shape, dialect)?;
     if stmts.len() != 1 {
         return Err(format!("{} statements where one was expected", stmts.len()));
     }
@@ -133,6 +123,15 @@ pub fn template(shape: &str, dialect: Dialect) -> Result<Statement, String> {
         let _ = stmt.visit(&mut numbering);
     }
     Ok(stmt)
+}
+
+/// Parses `text` once its placeholders are ones sqlparser accepts ([`parsable`]).
+fn parse_parsable(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    Parser::new(&*dialect.parser_dialect())
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(&parsable(text, dialect))
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| e.to_string())
 }
 
 /// Rewrites a shape's placeholders into ones sqlparser accepts: slot `k` of

@@ -43,14 +43,9 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Adds one event whose normalization is `norm`.
-    pub fn add(&mut self, event: &QueryEvent, norm: &Normalized, dialect: Dialect) {
-        self.add_shaped(event, norm.id, Some(&norm.shape), dialect);
-    }
-
     /// Adds one event of fingerprint `id`; `shape` is needed only the first
     /// time `id` is seen.
-    pub fn add_shaped(
+    pub fn add(
         &mut self,
         event: &QueryEvent,
         id: crate::Fingerprint,
@@ -200,7 +195,7 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
         for s in batch {
             match s {
                 Staged::Event(e, marks, shape) => {
-                    workload.add_shaped(&e, marks.fingerprint, shape.as_deref(), dialect);
+                    workload.add(&e, marks.fingerprint, shape.as_deref(), dialect);
                     units.push(e, &marks, &mut closed);
                     for unit in closed.drain(..) {
                         detection.unit(&unit, &workload.digests);

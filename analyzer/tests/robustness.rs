@@ -25,15 +25,7 @@ const DIALECTS: [Dialect; 4] = [
     Dialect::Sqlite,
 ];
 
-const FORMATS: [Format; 7] = [
-    Format::PgStderr,
-    Format::PgCsv,
-    Format::PgJson,
-    Format::MysqlSlow,
-    Format::MysqlGeneral,
-    Format::Jsonl,
-    Format::Sql,
-];
+const FORMATS: [Format; 7] = Format::ALL;
 
 /// The stack std gives spawned threads (and tokio its workers): analysis
 /// that runs off the main thread gets no more than this.

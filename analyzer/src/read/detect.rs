@@ -30,9 +30,8 @@ pub fn detect(name: &str, head: &[u8]) -> Result<Format, String> {
     }) {
         return Ok(Format::MysqlSlow);
     }
-    if lines
-        .iter()
-        .any(|l| l.contains("Id Command") && l.starts_with("Time"))
+    // A MySQL log without slow-log headers (its banner is the same) is a general log.
+    if lines.iter().any(|l| super::is_mysql_banner(l))
         || lines.iter().any(|l| is_general_query_line(l))
     {
         return Ok(Format::MysqlGeneral);

@@ -86,16 +86,22 @@ pub enum Format {
 }
 
 impl Format {
-    /// Names accepted by `--input-format`.
-    pub const NAMES: [&'static str; 7] = [
-        "pg-stderr",
-        "pg-csv",
-        "pg-json",
-        "mysql-slow",
-        "mysql-general",
-        "jsonl",
-        "sql",
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 7] = [
+        Format::PgStderr,
+        Format::PgCsv,
+        Format::PgJson,
+        Format::MysqlSlow,
+        Format::MysqlGeneral,
+        Format::Jsonl,
+        Format::Sql,
     ];
+
+    /// The names accepted by `--input-format`, comma-separated.
+    #[must_use]
+    pub fn names() -> String {
+        Format::ALL.map(Format::name).join(", ")
+    }
 
     /// The name used on the command line and in event `source` fields.
     #[must_use]
@@ -132,27 +138,24 @@ impl FromStr for Format {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::NAMES
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(s))
-            .map(|i| {
-                [
-                    Format::PgStderr,
-                    Format::PgCsv,
-                    Format::PgJson,
-                    Format::MysqlSlow,
-                    Format::MysqlGeneral,
-                    Format::Jsonl,
-                    Format::Sql,
-                ][i]
-            })
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 format!(
                     "unknown input format `{s}` (expected one of: {})",
-                    Format::NAMES.join(", ")
+                    Format::names()
                 )
             })
     }
+}
+
+/// The banner MySQL and MariaDB write at the top of both their slow and
+/// their general log (and again whenever the log is reopened).
+pub(crate) fn is_mysql_banner(line: &str) -> bool {
+    line.contains(", Version: ") && line.contains("started with")
+        || line.starts_with("Tcp port: ")
+        || line.starts_with("Time") && line.contains("Id Command")
 }
 
 /// A stream of records from one input.
@@ -166,7 +169,10 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 pub enum OpenError {
     #[error("cannot open {path}: {source}")]
     Io { path: String, source: io::Error },
-    #[error("cannot tell the format of {path}: {why}; name it with --input-format ({})", Format::NAMES.join(", "))]
+    #[error(
+        "cannot tell the format of {path}: {why}; name it with --input-format ({})",
+        Format::names()
+    )]
     Undetected { path: String, why: String },
 }
 

@@ -82,19 +82,13 @@ fn columns(line: &str) -> Option<Line<'_>> {
     })
 }
 
-fn is_banner(line: &str) -> bool {
-    line.contains(", Version: ") && line.contains("started with")
-        || line.starts_with("Tcp port: ")
-        || line.starts_with("Time") && line.contains("Id Command")
-}
-
 impl LineFormat for MysqlGeneral {
     fn line(&mut self, no: u64, line: &str, src: &Lines) -> Option<Record> {
         let Some(cols) = columns(line) else {
             if let Some(p) = self.pending.as_mut() {
                 p.sql.push('\n');
                 p.sql.push_str(line);
-            } else if !(line.trim().is_empty() || is_banner(line)) {
+            } else if !(line.trim().is_empty() || super::is_mysql_banner(line)) {
                 return Some(Record::Malformed(src.malformed(
                     no,
                     "not a general-log line (`[time]<TAB><thread id> <Command><TAB><argument>`)",

@@ -114,13 +114,6 @@ fn opens_entry(line: &str) -> bool {
         .any(|h| line.starts_with(h))
 }
 
-/// Server banners printed when the log is (re)opened.
-fn is_banner(line: &str) -> bool {
-    line.contains(", Version: ") && line.contains("started with")
-        || line.starts_with("Tcp port: ")
-        || line.starts_with("Time") && line.contains("Id Command")
-}
-
 /// `SET timestamp=N;`, `SET insert_id=N;`, `SET last_insert_id=N;`: session
 /// settings the server logs before the statement.
 fn setting(line: &str) -> Option<(&str, &str)> {
@@ -261,7 +254,7 @@ impl LineFormat for MysqlSlow {
         if in_statement {
             self.entry.sql.push('\n');
         } else {
-            if line.trim().is_empty() || is_banner(line) {
+            if line.trim().is_empty() || super::is_mysql_banner(line) {
                 return None;
             }
             if self.entry.start_line == 0 {
