@@ -13,6 +13,25 @@ use serde::Serialize;
 /// the 1% that planners and performance audits assume.
 pub const DEFAULT_EQ_SELECTIVITY: f64 = 0.01;
 
+/// Why a catalog could not be loaded: the source (file, URL) and what went
+/// wrong there, worded for the person who passed `--schema`.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct CatalogError {
+    /// The file or URL (password removed) the catalog was to be read from.
+    pub origin: String,
+    pub message: String,
+}
+
+impl CatalogError {
+    pub fn new(origin: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        CatalogError {
+            origin: origin.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
 /// Everything known about one database's schema and statistics.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Catalog {
