@@ -6,6 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use sqlsift_analyzer::Dialect;
 use sqlsift_analyzer::read::Format;
 
+use crate::config::Config;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -18,6 +20,11 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Settings file to use instead of the nearest sqlsift.toml (searched from
+    /// the current directory upwards).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,23 +65,34 @@ pub struct InputArgs {
     #[arg(long, value_parser = parse_dialect)]
     pub dialect: Option<Dialect>,
 
-    /// Executions of one query with differing values in one unit of work that make an N+1 loop.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..))]
-    pub loop_min: u32,
+    /// Executions of one query with differing values in one unit of work that
+    /// make an N+1 loop [default: 5, or sqlsift.toml's detect.loop_min].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub loop_min: Option<u32>,
 
-    /// Milliseconds of silence that end a session's unit of work (when no request tag or transaction groups it).
-    #[arg(long, value_name = "MS", default_value_t = 100.0)]
-    pub idle_gap_ms: f64,
+    /// Milliseconds of silence that end a session's unit of work, when no request
+    /// tag or transaction groups it [default: 100, or detect.idle_gap_ms].
+    #[arg(long, value_name = "MS")]
+    pub idle_gap_ms: Option<f64>,
 }
 
 impl InputArgs {
-    /// The detector settings these arguments ask for.
-    pub fn detect_config(&self) -> sqlsift_analyzer::detect::DetectConfig {
+    /// The detector settings these arguments ask for: flags first, then
+    /// `sqlsift.toml`, then the defaults.
+    pub fn detect_config(&self, config: &Config) -> sqlsift_analyzer::detect::DetectConfig {
+        let defaults = sqlsift_analyzer::detect::DetectConfig::default();
+        let loop_min = self
+            .loop_min
+            .or(config.detect.loop_min)
+            .map_or(defaults.loop_min, |n| n as usize);
         sqlsift_analyzer::detect::DetectConfig {
-            loop_min: self.loop_min as usize,
-            insert_min: self.loop_min as usize,
+            loop_min,
+            insert_min: loop_min,
             units: sqlsift_analyzer::units::UnitConfig {
-                idle_gap_ms: self.idle_gap_ms,
+                idle_gap_ms: self
+                    .idle_gap_ms
+                    .or(config.detect.idle_gap_ms)
+                    .unwrap_or(defaults.units.idle_gap_ms),
             },
         }
     }

@@ -8,17 +8,19 @@ mod rewrite;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::config::Config;
 
 /// Runs the chosen subcommand.
 ///
 /// # Errors
 /// Whatever stopped the command from doing its job (exit code 2).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::discover(cli.config.as_deref())?;
     match cli.command {
-        Command::Report(args) => report::run(&args),
+        Command::Report(args) => report::run(&args, &config),
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::Events(args) => events::run(&args),
-        Command::Rewrite(args) => rewrite::run(&args),
+        Command::Rewrite(args) => rewrite::run(&args, &config),
     }
 }
 

@@ -6,15 +6,16 @@ use std::process::ExitCode;
 use sqlsift_analyzer::workload::{IngestOptions, ingest};
 
 use crate::cli::{OutputFormat, ReportArgs};
+use crate::config::Config;
 use crate::{progress, report};
 
-pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     super::check_inputs(&args.input.inputs)?;
     let bar = progress::for_inputs(&args.input.inputs);
     let opts = IngestOptions {
         format: args.input.input_format,
         dialect: args.input.dialect,
-        detect: args.input.detect_config(),
+        detect: args.input.detect_config(config),
     };
     let callback = bar.as_ref().map(progress::callback);
     let workload = ingest(&args.input.inputs, &opts, callback.as_ref())?;
@@ -32,6 +33,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             sort: args.sort,
             top,
             redact: args.redact,
+            thresholds: config.thresholds,
         },
     );
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

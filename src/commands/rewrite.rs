@@ -6,14 +6,15 @@ use std::process::ExitCode;
 use sqlsift_analyzer::workload::{IngestOptions, ingest};
 
 use crate::cli::{OutputFormat, RewriteArgs};
+use crate::config::Config;
 use crate::report;
 
-pub fn run(args: &RewriteArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
     super::check_inputs(&args.input.inputs)?;
     let opts = IngestOptions {
         format: args.input.input_format,
         dialect: args.input.dialect,
-        detect: args.input.detect_config(),
+        detect: args.input.detect_config(config),
     };
     let workload = ingest(&args.input.inputs, &opts, None)?;
     let r = report::build(
@@ -22,6 +23,7 @@ pub fn run(args: &RewriteArgs) -> anyhow::Result<ExitCode> {
             sort: crate::cli::SortKey::Total,
             top: Some(0),
             redact: false,
+            thresholds: config.thresholds,
         },
     );
     let loops: Vec<&report::Finding> = r

@@ -7,6 +7,7 @@ mod text;
 use serde::Serialize;
 use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
 use sqlsift_analyzer::detect;
+use sqlsift_analyzer::detect::slow::SlowConfig;
 use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::facts::ShapeFacts;
 use sqlsift_analyzer::normalize::FingerprintMap;
@@ -160,6 +161,7 @@ pub struct Options {
     /// `None` lists every fingerprint.
     pub top: Option<usize>,
     pub redact: bool,
+    pub thresholds: SlowConfig,
 }
 
 fn sort_value(d: &Digest, key: SortKey) -> f64 {
@@ -240,12 +242,10 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             })
             .collect(),
         fingerprints,
-        findings: workload.detection.as_ref().map_or_else(Vec::new, |det| {
-            det.findings(&workload.digests)
-                .iter()
-                .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
-                .collect()
-        }),
+        findings: detected(workload, &opts.thresholds)
+            .iter()
+            .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
+            .collect(),
         malformed_lines: workload
             .malformed_lines
             .iter()
@@ -253,6 +253,23 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             .collect(),
         sort: sort_name(opts.sort),
     }
+}
+
+/// Every detector's findings — per unit (loops, duplicates, inserts) and
+/// over the whole workload (slow, scan ratio) — most serious and costly first.
+fn detected(workload: &Workload, thresholds: &SlowConfig) -> Vec<detect::Finding> {
+    let mut all = workload
+        .detection
+        .as_ref()
+        .map_or_else(Vec::new, |det| det.findings(&workload.digests));
+    all.extend(detect::slow::findings(&workload.digests, thresholds));
+    all.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.total_ms.total_cmp(&a.total_ms))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+    all
 }
 
 fn fingerprint(
@@ -408,6 +425,7 @@ fn fix_of(
                    unless the unit itself writes them"
                 .into(),
         }),
+        detect::FindingKind::Slow | detect::FindingKind::ScanRatio => None,
         detect::FindingKind::BatchableInsert => {
             let copy = digests
                 .get(&f.fingerprint)

@@ -120,12 +120,17 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// N+1 loops, duplicates and batchable inserts, each with its fix.
+/// Findings grouped by kind, each with where it occurs and its fix.
 fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     for (kind, title) in [
         ("n_plus_one", "N+1 loops"),
         ("duplicate", "Duplicate reads"),
         ("batchable_insert", "Batchable inserts"),
+        ("slow", "Slow statements"),
+        (
+            "scan_ratio",
+            "Statements reading far more rows than they return",
+        ),
     ] {
         let list: Vec<_> = r.findings.iter().filter(|f| f.kind == kind).collect();
         if list.is_empty() {
@@ -138,12 +143,16 @@ fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             if f.unit_count > 3 {
                 units.push(format!("… {} in all", f.unit_count));
             }
-            writeln!(
-                out,
-                "      fingerprint {}, in: {}",
-                f.fingerprint,
-                units.join("; ")
-            )?;
+            if units.is_empty() {
+                writeln!(out, "      fingerprint {}", f.fingerprint)?;
+            } else {
+                writeln!(
+                    out,
+                    "      fingerprint {}, in: {}",
+                    f.fingerprint,
+                    units.join("; ")
+                )?;
+            }
             if let Some(fix) = &f.fix {
                 for sql in fix.sql.iter().take(4) {
                     writeln!(out, "      fix: {}", clip(sql, 160))?;

@@ -5,6 +5,7 @@
 mod batch_insert;
 mod duplicate;
 mod n_plus_one;
+pub mod slow;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub enum FindingKind {
     NPlusOne,
     Duplicate,
     BatchableInsert,
+    Slow,
+    ScanRatio,
 }
 
 impl FindingKind {
@@ -79,6 +82,8 @@ impl FindingKind {
             FindingKind::NPlusOne => "n_plus_one",
             FindingKind::Duplicate => "duplicate",
             FindingKind::BatchableInsert => "batchable_insert",
+            FindingKind::Slow => "slow",
+            FindingKind::ScanRatio => "scan_ratio",
         }
     }
 }

@@ -1,0 +1,108 @@
+//! End-to-end tests of `sqlsift.toml`: it is found from the working
+//! directory upwards, flags override it, and a bad file is a clear usage error.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn n_plus_one_sizes(dir: &std::path::Path, extra: &[&str]) -> Vec<u64> {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .current_dir(dir)
+        .args(["report", "--format", "json"])
+        .arg(format!("{ROOT}/samples/orm/sqlite.jsonl"))
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut sizes: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "n_plus_one")
+        .map(|f| f["loop_size"].as_u64().unwrap())
+        .collect();
+    sizes.sort_unstable();
+    sizes
+}
+
+#[test]
+fn settings_are_found_upwards_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("app/src");
+    std::fs::create_dir_all(&nested).unwrap();
+    assert_eq!(n_plus_one_sizes(&nested, &[]), [20, 20, 40]);
+
+    std::fs::write(dir.path().join("sqlsift.toml"), "[detect]\nloop_min = 25\n").unwrap();
+    assert_eq!(n_plus_one_sizes(&nested, &[]), [40]);
+    assert_eq!(
+        n_plus_one_sizes(&nested, &["--loop-min", "5"]),
+        [20, 20, 40]
+    );
+}
+
+#[test]
+fn a_bad_settings_file_is_a_usage_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("custom.toml");
+    std::fs::write(&path, "[detect]\nloop_min = 5\nloop_mni = 3\n").unwrap();
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .args(["report", "--config"])
+        .arg(&path)
+        .arg(format!("{ROOT}/samples/orm/sqlite.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("custom.toml"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("loop_mni"), "{err}");
+}
+
+#[test]
+fn thresholds_decide_what_is_slow() {
+    let slow = |dir: &std::path::Path| -> Vec<String> {
+        let out = Command::cargo_bin("sqlsift")
+            .unwrap()
+            .current_dir(dir)
+            .args(["report", "--format", "json"])
+            .arg(format!("{ROOT}/samples/pg/stderr-duration.log"))
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "slow")
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        slow(dir.path()).is_empty(),
+        "nothing in the sample takes 100 ms"
+    );
+    std::fs::write(
+        dir.path().join("sqlsift.toml"),
+        "[thresholds]\nslow_ms = 5\n",
+    )
+    .unwrap();
+    let found = slow(dir.path());
+    assert!(!found.is_empty());
+    for m in &found {
+        let mean: f64 = m
+            .strip_prefix("mean ")
+            .and_then(|r| r.split(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{m}"));
+        assert!(mean >= 5.0, "{m}");
+    }
+}
