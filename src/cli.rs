@@ -118,6 +118,31 @@ pub struct ReportArgs {
     /// Replace literal values in samples and parameters (captured SQL carries personal data).
     #[arg(long)]
     pub redact: bool,
+
+    /// Exit with 1 when a new finding is at or above this severity (`none`: never)
+    /// [default: sqlsift.toml's fail_on, else none].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_gate)]
+    pub fail_on: Option<Gate>,
+
+    /// A previous `--format json` report: its findings are known and do not fail
+    /// the gate; new ones do; the ones it had and this run has not are listed as fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// The `--fail-on` choice: a severity, or `none` to switch the gate off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Off,
+    At(sqlsift_analyzer::detect::Severity),
+}
+
+fn parse_gate(s: &str) -> Result<Gate, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(Gate::Off)
+    } else {
+        s.parse().map(Gate::At).map_err(|e| format!("{e}, or none"))
+    }
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,11 @@ pub struct Config {
     /// The database the statements run against (`--schema` overrides `source`).
     #[serde(default)]
     pub schema: SchemaSection,
+    /// The lowest severity of a new finding that fails `report` (`--fail-on` overrides).
+    pub fail_on: Option<sqlsift_analyzer::detect::Severity>,
+    /// Findings nobody wants to hear about.
+    #[serde(default)]
+    pub ignore: crate::report::gate::Ignore,
     /// The file this was read from, for resolving relative paths and for errors.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -124,11 +129,14 @@ mod tests {
     #[test]
     fn reads_every_section() {
         let c = parse(
-            "[detect]\nloop_min = 3\nidle_gap_ms = 250\n\
+            "fail_on = \"warning\"\n[ignore]\ntables = [\"audit\"]\n\
+             [detect]\nloop_min = 3\nidle_gap_ms = 250\n\
              [thresholds]\nslow_ms = 50\n[schema]\nsource = \"app.db\"\nrows = { posts = 1000000 }\n",
         )
         .unwrap();
         assert_eq!(c.detect.loop_min, Some(3));
+        assert_eq!(c.fail_on, Some(sqlsift_analyzer::detect::Severity::Warning));
+        assert_eq!(c.ignore.tables, ["audit"]);
         assert!((c.thresholds.slow_ms - 50.0).abs() < f64::EPSILON);
         assert!(
             (c.thresholds.p95_ms - 500.0).abs() < f64::EPSILON,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use sqlsift_analyzer::workload::{IngestOptions, ingest};
 
-use crate::cli::{OutputFormat, ReportArgs};
+use crate::cli::{Gate, OutputFormat, ReportArgs};
 use crate::config::Config;
 use crate::{progress, report};
 
@@ -27,7 +27,13 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         (None, OutputFormat::Text) => Some(20),
         (None, OutputFormat::Json) => None,
     };
-    let r = report::build(
+    // Read the baseline before the work, so that a bad path fails at once.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(report::baseline::Baseline::read)
+        .transpose()?;
+    let mut r = report::build(
         &workload,
         &report::Options {
             sort: args.sort,
@@ -36,11 +42,25 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
             thresholds: config.thresholds,
         },
     );
+    config.ignore.apply(&mut r);
+    if let Some(b) = &baseline {
+        b.apply(&mut r);
+    }
+    let fail_on = match args.fail_on {
+        Some(Gate::Off) => None,
+        Some(Gate::At(s)) => Some(s),
+        None => config.fail_on,
+    };
+    let failed = report::gate::judge(&mut r, fail_on);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         OutputFormat::Text => report::write_text(&r, &mut out)?,
         OutputFormat::Json => report::write_json(&r, &mut out)?,
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

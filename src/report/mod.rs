@@ -1,12 +1,15 @@
 //! The report: a workload turned into the versioned structure every output
 //! format renders. Its JSON form is the contract in DESIGN.md ("Report JSON").
 
+pub mod baseline;
+pub mod gate;
 mod json;
 mod text;
 
 use serde::Serialize;
 use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
 use sqlsift_analyzer::detect;
+use sqlsift_analyzer::detect::Severity;
 use sqlsift_analyzer::detect::slow::SlowConfig;
 use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::facts::ShapeFacts;
@@ -38,6 +41,10 @@ pub struct Report {
     pub malformed_lines: Vec<MalformedLine>,
     /// What the list is ranked by: total, calls, mean, p95 or rows.
     pub sort: &'static str,
+    /// Findings of the baseline (`--baseline`) that this run no longer has.
+    pub fixed: Vec<baseline::Fixed>,
+    /// The CI gate's outcome, when the run has one (`--fail-on`).
+    pub gate: Option<gate::Gate>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,9 +102,13 @@ pub struct Fingerprint {
 #[derive(Debug, Serialize)]
 pub struct Finding {
     pub kind: &'static str,
-    /// The lint rule id, for lint findings.
+    /// The lint rule's code, for lint findings.
     pub rule: Option<String>,
-    pub severity: &'static str,
+    /// The lint rule's kebab-case name, for lint findings.
+    pub rule_name: Option<String>,
+    pub severity: Severity,
+    /// `new`, or `known` when the baseline (`--baseline`) already had it.
+    pub status: &'static str,
     pub fingerprint: String,
     pub shape: String,
     pub table: Option<String>,
@@ -252,6 +263,8 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             .map(|m| malformed_line(m, opts.redact))
             .collect(),
         sort: sort_name(opts.sort),
+        fixed: Vec::new(),
+        gate: None,
     }
 }
 
@@ -357,7 +370,9 @@ fn finding(
     Finding {
         kind: f.kind.name(),
         rule: None,
-        severity: f.severity.name(),
+        rule_name: None,
+        severity: f.severity,
+        status: "new",
         fingerprint: f.fingerprint.to_string(),
         shape: shape_of(f.fingerprint),
         table: f.table.clone(),

@@ -76,6 +76,18 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         }
     }
     write_findings(r, out)?;
+    if !r.fixed.is_empty() {
+        writeln!(out, "\nFixed since the baseline ({}):", r.fixed.len())?;
+        for f in &r.fixed {
+            writeln!(
+                out,
+                "  - {} {}: {}",
+                f.kind,
+                f.fingerprint,
+                clip(&f.shape, SHAPE_WIDTH)
+            )?;
+        }
+    }
     let unparsed: Vec<_> = r.fingerprints.iter().filter(|f| !f.parsed).collect();
     if !unparsed.is_empty() {
         writeln!(
@@ -117,6 +129,17 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
         }
     }
+    if let Some(g) = &r.gate {
+        match g.fail_on {
+            Some(level) if g.failed => writeln!(
+                out,
+                "\nGate failed: {} new finding(s) at or above {level}.",
+                g.failing
+            )?,
+            Some(level) => writeln!(out, "\nGate passed: no new finding at or above {level}.")?,
+            None => {}
+        }
+    }
     Ok(())
 }
 
@@ -138,7 +161,8 @@ fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         }
         writeln!(out, "\n{title} ({}):", list.len())?;
         for f in list {
-            writeln!(out, "  - [{}] {}", f.severity, f.message)?;
+            let known = if f.status == "known" { " (known)" } else { "" };
+            writeln!(out, "  - [{}]{known} {}", f.severity, f.message)?;
             let mut units: Vec<String> = f.units.iter().take(3).cloned().collect();
             if f.unit_count > 3 {
                 units.push(format!("… {} in all", f.unit_count));

@@ -1,0 +1,166 @@
+//! End-to-end tests of the CI gate: `--fail-on`, `fail_on` and `[ignore]` in
+//! sqlsift.toml, and `--baseline` (known findings pass, new ones fail, fixed
+//! ones are listed). Exit codes as DESIGN.md says: 0 clean, 1 gate, 2 error.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn sample() -> String {
+    format!("{ROOT}/samples/orm/sqlite.jsonl")
+}
+
+/// Runs `report` in `dir` and returns the exit code and the JSON report.
+fn report(dir: &Path, input: &str, extra: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .current_dir(dir)
+        .args(["report", "--format", "json", input])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 2, "{}", String::from_utf8_lossy(&out.stderr));
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// The sample without one request's statements: its N+1 loop is gone.
+fn without_request(dir: &Path, request: &str) -> String {
+    let text = std::fs::read_to_string(sample()).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains(&format!("\"request\": \"{request}\"")))
+        .collect();
+    assert!(kept.len() < text.lines().count());
+    let path = dir.join(format!("without-{request}.jsonl"));
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn statuses(r: &Value) -> Vec<(String, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, r) = report(dir.path(), &sample(), &[]);
+    assert_eq!(code, 0, "no gate unless asked for");
+    assert!(r["gate"]["fail_on"].is_null());
+    let (code, r) = report(dir.path(), &sample(), &["--fail-on", "warning"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["gate"]["failing"], 3, "three N+1 loops are warnings");
+    let (code, _) = report(dir.path(), &sample(), &["--fail-on", "error"]);
+    assert_eq!(code, 0);
+
+    std::fs::write(dir.path().join("sqlsift.toml"), "fail_on = \"info\"\n").unwrap();
+    let (code, r) = report(dir.path(), &sample(), &[]);
+    assert_eq!((code, r["gate"]["failing"].as_u64()), (1, Some(6)));
+    let (code, _) = report(dir.path(), &sample(), &["--fail-on", "none"]);
+    assert_eq!(code, 0, "the flag overrides the file");
+}
+
+#[test]
+fn a_baseline_fails_only_new_findings_and_lists_fixed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    // Yesterday's run had no reverse-FK loop; today's adds it.
+    let old = without_request(dir.path(), "n1_reverse_fk");
+    let (_, before) = report(dir.path(), &old, &[]);
+    let base = dir.path().join("base.json");
+    std::fs::write(&base, before.to_string()).unwrap();
+    let base = base.to_string_lossy().into_owned();
+
+    let (code, r) = report(
+        dir.path(),
+        &sample(),
+        &["--fail-on", "warning", "--baseline", &base],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(r["gate"]["failing"], 1);
+    let new: Vec<_> = statuses(&r)
+        .into_iter()
+        .filter(|(_, s)| s == "new")
+        .collect();
+    assert_eq!(new, [("n_plus_one".to_owned(), "new".to_owned())]);
+
+    // Against itself, everything is known and nothing fails.
+    let (code, r) = report(
+        dir.path(),
+        &old,
+        &["--fail-on", "info", "--baseline", &base],
+    );
+    assert_eq!(code, 0);
+    assert!(statuses(&r).iter().all(|(_, s)| s == "known"));
+    assert_eq!(r["fixed"].as_array().unwrap().len(), 0);
+
+    // Going back to yesterday's code fixes the reverse-FK loop: listed as fixed.
+    let full = dir.path().join("full.json");
+    let (_, now) = report(dir.path(), &sample(), &[]);
+    std::fs::write(&full, now.to_string()).unwrap();
+    let (code, r) = report(
+        dir.path(),
+        &old,
+        &["--fail-on", "info", "--baseline", &full.to_string_lossy()],
+    );
+    assert_eq!(code, 0);
+    let fixed = r["fixed"].as_array().unwrap();
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0]["kind"], "n_plus_one");
+    let books = now["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["table"] == "books")
+        .unwrap();
+    assert_eq!(fixed[0]["fingerprint"], books["fingerprint"]);
+}
+
+#[test]
+fn ignored_tables_and_kinds_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sqlsift.toml"),
+        "fail_on = \"warning\"\n[ignore]\ntables = [\"book_tags\", \"AUTHORS\"]\nrules = [\"batchable_insert\"]\n",
+    )
+    .unwrap();
+    let (code, r) = report(dir.path(), &sample(), &[]);
+    let tables: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["table"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tables, [("n_plus_one", "books")]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_bad_baseline_is_a_usage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("old.json");
+    std::fs::write(&bad, "{\"version\": 1,\n \"findings\": [{]}").unwrap();
+    for path in [bad.clone(), dir.path().join("missing.json")] {
+        let out = Command::cargo_bin("sqlsift")
+            .unwrap()
+            .args(["report", &sample(), "--baseline"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&*path.to_string_lossy()), "{err}");
+    }
+}
