@@ -104,8 +104,8 @@ pub struct ReportArgs {
     pub input: InputArgs,
 
     /// Output format.
-    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 
     /// How many fingerprints to list (0 = all). Default: 20 for text, all for json.
     #[arg(long, value_name = "N")]
@@ -177,6 +177,18 @@ pub struct FingerprintArgs {
     /// Print JSON lines ({"id", "shape", "literals", "tags"}) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For a person at a terminal.
+    Text,
+    /// The versioned report (README, "Report JSON").
+    Json,
+    /// A pull-request comment.
+    Markdown,
+    /// JUnit XML: a failure per finding the gate fails on.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use sqlsift_analyzer::workload::{IngestOptions, ingest};
 
-use crate::cli::{Gate, OutputFormat, ReportArgs};
+use crate::cli::{Gate, ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::{progress, report};
 
@@ -24,8 +24,9 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     }
     let top = match (args.top, args.format) {
         (Some(n), _) => Some(n),
-        (None, OutputFormat::Text) => Some(20),
-        (None, OutputFormat::Json) => None,
+        (None, ReportFormat::Text) => Some(20),
+        (None, ReportFormat::Markdown) => Some(10),
+        (None, ReportFormat::Json | ReportFormat::Junit) => None,
     };
     // Read the baseline before the work, so that a bad path fails at once.
     let baseline = args
@@ -54,8 +55,10 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let failed = report::gate::judge(&mut r, fail_on);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
-        OutputFormat::Text => report::write_text(&r, &mut out)?,
-        OutputFormat::Json => report::write_json(&r, &mut out)?,
+        ReportFormat::Text => report::write_text(&r, &mut out)?,
+        ReportFormat::Json => report::write_json(&r, &mut out)?,
+        ReportFormat::Markdown => report::write_markdown(&r, &mut out)?,
+        ReportFormat::Junit => report::write_junit(&r, &mut out)?,
     }
     out.flush()?;
     Ok(if failed {

@@ -4,6 +4,8 @@
 pub mod baseline;
 pub mod gate;
 mod json;
+mod junit;
+mod markdown;
 mod text;
 
 use serde::Serialize;
@@ -21,7 +23,21 @@ use sqlsift_analyzer::shapes::ShapeCache;
 use sqlsift_analyzer::workload::Workload;
 
 pub use json::write_json;
+pub use junit::write_junit;
+pub use markdown::write_markdown;
 pub use text::write_text;
+
+/// Every finding kind, in the order reports list them, with its heading.
+pub const KIND_TITLES: &[(&str, &str)] = &[
+    ("n_plus_one", "N+1 loops"),
+    ("duplicate", "Duplicate reads"),
+    ("batchable_insert", "Batchable inserts"),
+    ("slow", "Slow statements"),
+    (
+        "scan_ratio",
+        "Statements reading far more rows than they return",
+    ),
+];
 
 use crate::cli::SortKey;
 

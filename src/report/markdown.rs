@@ -1,0 +1,196 @@
+//! The Markdown report, written to be posted as a pull-request comment: the
+//! gate's verdict first, then what to fix with its fix, then the costliest
+//! statements; long lists fold into `<details>`.
+
+use std::io::Write;
+
+use super::{Finding, Report};
+
+/// Fingerprints listed in the costliest-statements table.
+const TOP: usize = 10;
+/// Longest shape shown in a table cell.
+const SHAPE_WIDTH: usize = 100;
+
+/// Writes `report` as GitHub-flavoured Markdown.
+///
+/// # Errors
+/// When writing fails.
+pub fn write_markdown(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(out, "## sqlsift report\n")?;
+    if let Some(g) = &r.gate {
+        match g.fail_on {
+            Some(level) if g.failed => writeln!(
+                out,
+                "**Gate failed:** {} new finding(s) at or above `{level}`.\n",
+                g.failing
+            )?,
+            Some(level) => writeln!(
+                out,
+                "**Gate passed:** no new finding at or above `{level}`.\n"
+            )?,
+            None => {}
+        }
+    }
+    let t = &r.totals;
+    let new = r.findings.iter().filter(|f| f.status == "new").count();
+    writeln!(
+        out,
+        "| statements | fingerprints | total time | findings | new | fixed | malformed lines | unparsed |"
+    )?;
+    writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        out,
+        "| {} | {} | {:.1} ms | {} | {new} | {} | {} | {} |\n",
+        t.events,
+        t.fingerprints,
+        t.total_ms,
+        r.findings.len(),
+        r.fixed.len(),
+        t.malformed,
+        t.unparsed
+    )?;
+    for (kind, title) in super::KIND_TITLES {
+        let list: Vec<&Finding> = r.findings.iter().filter(|f| f.kind == *kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "### {title} ({})\n", list.len())?;
+        for f in list {
+            write_finding(f, out)?;
+        }
+    }
+    if !r.fixed.is_empty() {
+        writeln!(out, "### Fixed since the baseline ({})\n", r.fixed.len())?;
+        for f in &r.fixed {
+            writeln!(out, "- {} {}", f.kind, code(&clip(&f.shape, SHAPE_WIDTH)))?;
+        }
+        writeln!(out)?;
+    }
+    if !r.fingerprints.is_empty() {
+        writeln!(out, "### Costliest statements\n")?;
+        writeln!(
+            out,
+            "| # | calls | total ms | mean ms | p95 ms | rows | statement |"
+        )?;
+        writeln!(out, "|---:|---:|---:|---:|---:|---:|---|")?;
+        for (i, f) in r.fingerprints.iter().take(TOP).enumerate() {
+            writeln!(
+                out,
+                "| {} | {} | {:.1} | {} | {} | {} | {} |",
+                i + 1,
+                f.calls,
+                f.total_ms,
+                opt_ms(f.mean_ms),
+                opt_ms(f.p95_ms),
+                f.rows,
+                cell(&code(&clip(&f.shape, SHAPE_WIDTH)))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if t.malformed > 0 {
+        writeln!(
+            out,
+            "<details><summary>{} malformed line(s)</summary>\n",
+            t.malformed
+        )?;
+        for m in r.malformed_lines.iter().take(50) {
+            writeln!(out, "- `{}:{}`: {}", m.file, m.line, m.reason)?;
+        }
+        writeln!(out, "\n</details>")?;
+    }
+    Ok(())
+}
+
+fn write_finding(f: &Finding, out: &mut impl Write) -> anyhow::Result<()> {
+    let known = if f.status == "known" { " (known)" } else { "" };
+    writeln!(out, "- **{}**{known} {}", f.severity, escape(&f.message))?;
+    let Some(fix) = &f.fix else {
+        return Ok(());
+    };
+    if fix.sql.is_empty() {
+        writeln!(out, "  <br>Fix: {}", escape(&fix.note))?;
+        return Ok(());
+    }
+    writeln!(out, "  <details><summary>Fix</summary>\n")?;
+    writeln!(out, "  ```sql")?;
+    for sql in &fix.sql {
+        writeln!(out, "  {sql};")?;
+    }
+    writeln!(out, "  ```\n\n  {}\n  </details>", escape(&fix.note))?;
+    Ok(())
+}
+
+/// `text` as an inline code span, fenced with more backticks than it holds.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A table cell: pipes would end the cell, newlines the row.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Plain text that Markdown must not read as markup or HTML. Code spans
+/// (between backticks) are literal in Markdown and are left as they are.
+fn escape(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                s.push(c);
+            }
+            '\n' => s.push(' '),
+            _ if in_code => s.push(c),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '*' | '_' | '[' | ']' | '#' | '|' => {
+                s.push('\\');
+                s.push(c);
+            }
+            _ => s.push(c),
+        }
+    }
+    s
+}
+
+fn clip(s: &str, width: usize) -> String {
+    match s.char_indices().nth(width) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(code("select 1"), "`select 1`");
+        assert_eq!(code("select `a` from t"), "``select `a` from t``");
+        assert_eq!(code("`a`"), "`` `a` ``");
+    }
+
+    #[test]
+    fn markup_in_messages_is_inert() {
+        assert_eq!(
+            escape("a*b <script> [x]|y"),
+            "a\\*b &lt;script&gt; \\[x\\]\\|y"
+        );
+        assert_eq!(cell("`a | b`"), "`a \\| b`");
+    }
+}
