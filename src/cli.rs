@@ -189,6 +189,8 @@ pub enum ReportFormat {
     Markdown,
     /// JUnit XML: a failure per finding the gate fails on.
     Junit,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

