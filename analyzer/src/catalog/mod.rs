@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod create_index;
+pub mod sqlite;
+
 /// Selectivity of `col = ?` when the catalog has no statistics for `col`:
 /// the 1% that planners and performance audits assume.
 pub const DEFAULT_EQ_SELECTIVITY: f64 = 0.01;
