@@ -35,13 +35,22 @@ fn column_name(e: &Expr) -> Option<&str> {
     }
 }
 
+/// A partial index's predicate as SQL text, without the parentheses
+/// `pg_dump` wraps it in, so every loader spells it alike.
+pub(crate) fn predicate(e: &Expr) -> String {
+    match e {
+        Expr::Nested(inner) => predicate(inner),
+        other => other.to_string(),
+    }
+}
+
 /// The key parts and predicate of `sql` if it parses as one `CREATE INDEX`.
 pub(crate) fn parse(sql: &str, dialect: Dialect) -> Option<(Vec<IndexKey>, Option<String>)> {
     let mut stmts = Parser::parse_sql(&*dialect.parser_dialect(), sql).ok()?;
     match stmts.pop()? {
         Statement::CreateIndex(ci) if stmts.is_empty() => Some((
             ci.columns.iter().map(key).collect(),
-            ci.predicate.as_ref().map(ToString::to_string),
+            ci.predicate.as_ref().map(predicate),
         )),
         _ => None,
     }
@@ -54,7 +63,7 @@ mod tests {
     #[test]
     fn columns_expressions_direction_and_predicate() {
         let (keys, pred) = parse(
-            "CREATE INDEX i ON t (a, \"B\" DESC, lower(email), t.c ASC) WHERE deleted_at IS NULL",
+            "CREATE INDEX i ON t (a, \"B\" DESC, lower(email), t.c ASC) WHERE (deleted_at IS NULL)",
             Dialect::Sqlite,
         )
         .unwrap();

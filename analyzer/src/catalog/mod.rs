@@ -10,7 +10,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 mod create_index;
+pub mod ddl;
+mod load;
+pub mod postgres;
 pub mod sqlite;
+
+pub use load::load;
 
 /// Selectivity of `col = ?` when the catalog has no statistics for `col`:
 /// the 1% that planners and performance audits assume.
