@@ -519,3 +519,44 @@ fn dispatch_postgres_url() {
     assert_eq!(c.table("never_analyzed").unwrap().rows, Some(10.0));
     assert_eq!(c.table("users").unwrap().rows, Some(200.0));
 }
+
+// ---------------------------------------------------------------------------
+// The ORM sample: its schema file and its database describe the same tables.
+
+#[test]
+fn orm_sample_schema_and_database_agree() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/orm");
+    let none = BTreeMap::new();
+    let db = catalog::load(&format!("{dir}/app.db"), &none).unwrap();
+    let ddl = catalog::load(&format!("{dir}/schema.sql"), &none).unwrap();
+    let names = |c: &Catalog| c.tables().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&db), ["authors", "book_tags", "books", "reviews", "tags"]);
+    assert_eq!(names(&ddl), names(&db));
+    // Index names differ (SQLite names its automatic ones): compare what they index.
+    let shape = |t: &Table| {
+        let mut v: Vec<_> = t
+            .indexes
+            .iter()
+            .map(|i| (format!("{:?}", i.keys), i.unique, i.primary))
+            .collect();
+        v.sort();
+        v
+    };
+    for t in db.tables() {
+        let d = ddl.table(&t.name).unwrap();
+        let cols = |t: &Table| {
+            t.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.data_type.clone(), c.nullable))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cols(d), cols(t), "{}", t.name);
+        assert_eq!(shape(d), shape(t), "{}", t.name);
+    }
+    let books = db.table("books").unwrap();
+    assert_eq!(books.rows, Some(20_000.0));
+    assert!(books.is_indexed("author_id"));
+    let per_author = books.column("author_id").unwrap().distinct.unwrap();
+    assert!((1_000.0..=2_000.0).contains(&per_author), "{per_author}");
+    assert!(ddl.tables().all(|t| t.rows.is_none()));
+}
