@@ -33,7 +33,12 @@ pub fn load(sql: &str, origin: &str, dialect: Dialect) -> Result<Catalog, Catalo
         let Some(kind) = kind(stmt, dialect) else {
             continue;
         };
-        match Parser::parse_sql(&*parser_dialect, stmt) {
+        let stmt = if kind == Ddl::Index {
+            without_on_only(stmt, dialect)
+        } else {
+            stmt.to_owned()
+        };
+        match Parser::parse_sql(&*parser_dialect, &stmt) {
             Ok(parsed) => parsed.iter().for_each(|s| apply(&mut catalog, s)),
             // An ALTER TABLE that does something else (OWNER TO, identity
             // options sqlparser lacks) does not change the catalog.
@@ -100,15 +105,47 @@ fn kind(stmt: &str, dialect: Dialect) -> Option<Ddl> {
     }
 }
 
-/// `sql` with psql meta-command lines (`\connect app`, `\restrict …`) blanked,
-/// keeping line numbers: they are not SQL and end no statement.
+/// A `CREATE INDEX … ON ONLY table` (how `pg_dump` writes a partitioned
+/// table's index) without the `ONLY`, which sqlparser does not read and which
+/// does not change what the index covers for the catalog.
+fn without_on_only(stmt: &str, dialect: Dialect) -> String {
+    let words: Vec<_> = tokenize(stmt, dialect)
+        .filter(|t| t.kind != Kind::Whitespace)
+        .collect();
+    let only = words.windows(2).find(|w| {
+        w[0].kind == Kind::Word
+            && w[0].text(stmt).eq_ignore_ascii_case("on")
+            && w[1].kind == Kind::Word
+            && w[1].text(stmt).eq_ignore_ascii_case("only")
+    });
+    match only {
+        Some(w) => format!(
+            "{}{}",
+            &stmt[..w[1].start as usize],
+            &stmt[w[1].end as usize..]
+        ),
+        None => stmt.to_owned(),
+    }
+}
+
+/// `sql` with what is not SQL blanked, keeping line numbers: psql
+/// meta-command lines (`\connect app`, `\restrict …`) and the data lines of
+/// a full `pg_dump`'s `COPY … FROM stdin;` blocks (up to their `\.`).
 fn without_meta_commands(sql: &str) -> String {
+    let mut in_copy = false;
     sql.split_inclusive('\n')
         .map(|l| {
-            if l.starts_with('\\') {
-                if l.ends_with('\n') { "\n" } else { "" }
+            let blank = in_copy || l.starts_with('\\');
+            if in_copy {
+                in_copy = l.trim_end() != "\\.";
             } else {
-                l
+                let t = l.trim_end().to_ascii_lowercase();
+                in_copy = t.starts_with("copy ") && t.ends_with("from stdin;");
+            }
+            match (blank, l.ends_with('\n')) {
+                (false, _) => l,
+                (true, true) => "\n",
+                (true, false) => "",
             }
         })
         .collect()
@@ -117,7 +154,12 @@ fn without_meta_commands(sql: &str) -> String {
 fn apply(catalog: &mut Catalog, stmt: &Statement) {
     match stmt {
         Statement::CreateTable(ct) => {
-            if let Some(t) = table(ct) {
+            if let Some(mut t) = table(ct) {
+                // A child table (`INHERITS (parent)`) has its parents' columns first.
+                let parents = ct.inherits.iter().flatten().rev();
+                for p in parents.filter_map(|p| catalog.table(&last(p))) {
+                    t.columns.splice(0..0, p.columns.iter().cloned());
+                }
                 catalog.insert(t);
             }
         }
@@ -282,10 +324,42 @@ mod tests {
     }
 
     #[test]
-    fn meta_commands_blanked_lines_kept() {
+    fn meta_commands_and_copy_data_blanked_lines_kept() {
         assert_eq!(
             without_meta_commands("\\connect app\nSELECT 1;\n\\restrict x"),
             "\nSELECT 1;\n"
+        );
+        let dump = "COPY public.t (a, b) FROM stdin;\n1\tit's; CREATE TABLE x\n\\.\n\nCREATE INDEX i ON t (a);\n";
+        assert_eq!(
+            without_meta_commands(dump),
+            "COPY public.t (a, b) FROM stdin;\n\n\n\nCREATE INDEX i ON t (a);\n"
+        );
+        let c = load(
+            &format!("CREATE TABLE t (a int, b text);\n{dump}CREATE TABLE u (c int) INHERITS (t);"),
+            "full.sql",
+            Dialect::PostgreSql,
+        )
+        .unwrap();
+        assert_eq!(c.table("t").unwrap().indexes[0].name, "i");
+        assert!(c.table("x").is_none());
+        let u: Vec<&str> = c
+            .table("u")
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(u, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn on_only_dropped() {
+        assert_eq!(
+            without_on_only(
+                "CREATE INDEX i ON ONLY public.t USING btree (a)",
+                Dialect::PostgreSql
+            ),
+            "CREATE INDEX i ON  public.t USING btree (a)"
         );
     }
 
