@@ -3,11 +3,21 @@
 //! per-column distinct counts. The cost model, the join graph, lint rules and
 //! the index advisor all ask it the same few questions ("how many rows?",
 //! "how selective is `col = ?`?", "which index leads with `col`?"), so it
-//! answers them here once, whatever the catalog was loaded from.
+//! answers them here once, whatever the catalog was loaded from: a SQLite
+//! file ([`sqlite`]), a live PostgreSQL ([`postgres`]) or a schema file
+//! ([`ddl`]); [`load`] tells them apart.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+mod create_index;
+pub mod ddl;
+mod load;
+pub mod postgres;
+pub mod sqlite;
+
+pub use load::load;
 
 /// Selectivity of `col = ?` when the catalog has no statistics for `col`:
 /// the 1% that planners and performance audits assume.
