@@ -175,3 +175,85 @@ impl JoinGraph {
         &self.unindexed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+    use crate::catalog::{Index, IndexKey, Table};
+    use sqlparser::ast::{SetExpr, Statement};
+
+    fn select(sql: &str) -> Select {
+        let mut stmts =
+            sqlparser::parser::Parser::parse_sql(&*Dialect::Sqlite.parser_dialect(), sql)
+                .expect("parses");
+        let Some(Statement::Query(q)) = stmts.pop() else {
+            panic!("not a query: {sql}");
+        };
+        let SetExpr::Select(s) = *q.body else {
+            panic!("not a SELECT: {sql}");
+        };
+        *s
+    }
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog::new("test");
+        for (name, indexed) in [("users", "id"), ("posts", "id"), ("comments", "id")] {
+            c.insert(Table {
+                name: name.into(),
+                indexes: vec![Index {
+                    name: format!("{name}_pkey"),
+                    keys: vec![IndexKey::Column {
+                        name: indexed.into(),
+                        descending: false,
+                    }],
+                    unique: true,
+                    primary: true,
+                    predicate: None,
+                }],
+                rows: Some(100.0),
+                ..Table::default()
+            });
+        }
+        c
+    }
+
+    #[test]
+    fn on_using_and_where_predicates_are_edges() {
+        let g = join_graph(
+            &select(
+                "SELECT * FROM users u JOIN posts p USING (id), comments c \
+                 WHERE c.post_id = p.id AND u.name = 'x'",
+            ),
+            Some(&catalog()),
+        );
+        assert!(g.is_connected());
+        assert_eq!(g.graph.edge_count(), 2);
+        assert_eq!(
+            g.unindexed_join_columns(),
+            [JoinColumn {
+                node: "c".into(),
+                table: "comments".into(),
+                column: "post_id".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn disconnected_tables_are_cartesian_products() {
+        let g = join_graph(
+            &select("SELECT * FROM users u, posts p, comments c WHERE c.post_id = p.id"),
+            None,
+        );
+        assert!(!g.is_connected());
+        assert_eq!(
+            g.components(),
+            [vec!["u".to_owned()], vec!["p".to_owned(), "c".to_owned()]]
+        );
+        assert_eq!(g.cartesian(), [("u".to_owned(), "p".to_owned())]);
+        assert!(
+            g.unindexed_join_columns().is_empty(),
+            "no catalog, no claim"
+        );
+    }
+}

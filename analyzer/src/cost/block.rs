@@ -287,7 +287,9 @@ fn from_where(
     let mut rows = 1.0;
     for (i, s) in steps.iter().enumerate() {
         let rel = &f.rels[s.rel];
-        push_access(rel, s, cost);
+        if rel.table().is_some() {
+            push_access(rel, s, cost);
+        }
         if i > 0 {
             cost.push(join_term(rel, s));
         }

@@ -185,3 +185,6 @@ pub(crate) fn fmt_rows(rows: f64) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
