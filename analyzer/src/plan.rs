@@ -88,6 +88,12 @@ pub fn classify(detail: &str) -> Option<PlannedAccess> {
     // Older releases print `TABLE name`; newer `name AS alias` → the alias.
     let name = name.strip_prefix("TABLE ").unwrap_or(name);
     let name = name.rsplit_once(" AS ").map_or(name, |(_, alias)| alias);
+    // `SEARCH o EXISTS …` (an EXISTS run as a join that stops at the first
+    // match) and `SCAN c LEFT-JOIN` (the outer side of a LEFT JOIN) name
+    // the same table access.
+    let name = [" EXISTS", " LEFT-JOIN", " RIGHT-JOIN"]
+        .iter()
+        .fold(name, |n, suffix| n.strip_suffix(suffix).unwrap_or(n));
     let name = name.trim().to_owned();
     let Some(using) = using else {
         return Some(PlannedAccess {
@@ -229,6 +235,10 @@ mod tests {
         assert_eq!(auto.index.as_deref(), Some("AUTOMATIC"));
         let aliased = classify("SCAN users AS u").expect("access");
         assert_eq!(aliased.table, "u");
+        let exists =
+            classify("SEARCH o EXISTS USING INDEX ix_orders_user (user_id=?)").expect("access");
+        assert_eq!(exists.table, "o");
+        assert_eq!(classify("SCAN c LEFT-JOIN").expect("access").table, "c");
         assert!(classify("SCAN CONSTANT ROW").is_none());
         assert!(classify("USE TEMP B-TREE FOR ORDER BY").is_none());
         let cov = classify("SEARCH posts USING COVERING INDEX ix_a (author_id=? AND created_at>?)")
