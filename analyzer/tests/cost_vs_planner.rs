@@ -235,6 +235,7 @@ fn planner_calls(
 }
 
 #[test]
+#[allow(clippy::print_stdout)] // the agreement count is the test's headline
 fn scan_or_index_agrees_with_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (conn, catalog) = database(&dir);

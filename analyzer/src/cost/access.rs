@@ -12,6 +12,8 @@
 //! one reading the fewest rows wins, and it is used only when it is cheaper
 //! than reading the whole table.
 
+use std::cmp::Ordering;
+
 use super::predicates::{
     KeyRef, PredKind, Predicate, kind_columns, normalize_sql, partial_conjuncts,
 };
@@ -69,9 +71,11 @@ pub fn choose_access(table: &Table, preds: &[Predicate]) -> AccessChoice {
         let Some((usage, rows)) = match_index(table, index, preds, total) else {
             continue;
         };
-        let better = best
-            .as_ref()
-            .is_none_or(|(b, r)| rows < *r || (rows == *r && usage.equalities > b.equalities));
+        let better = best.as_ref().is_none_or(|(b, r)| match rows.total_cmp(r) {
+            Ordering::Less => true,
+            Ordering::Equal => usage.equalities > b.equalities,
+            Ordering::Greater => false,
+        });
         if better {
             best = Some((usage, rows));
         }

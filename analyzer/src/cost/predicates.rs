@@ -183,8 +183,8 @@ fn side(e: &Expr, rels: &[Rel<'_>], outer: &[String]) -> Side {
     if let Some(ColumnRef::Local { rel, column }) = resolve(e, rels, outer) {
         return Side::Column(rel, column);
     }
-    let (refs, unknown) = local_refs(e, rels, outer);
-    let mut rel_ids: Vec<usize> = refs.iter().map(|(r, _)| *r).collect();
+    let (columns, unknown) = local_refs(e, rels, outer);
+    let mut rel_ids: Vec<usize> = columns.iter().map(|(r, _)| *r).collect();
     rel_ids.dedup();
     match (rel_ids.as_slice(), unknown) {
         ([], false) => Side::Bound,
@@ -192,7 +192,7 @@ fn side(e: &Expr, rels: &[Rel<'_>], outer: &[String]) -> Side {
             *rel,
             KeyRef::Expression {
                 sql: unqualified_sql(e),
-                columns: refs.into_iter().map(|(_, c)| c).collect(),
+                columns: columns.into_iter().map(|(_, c)| c).collect(),
             },
         ),
         _ => Side::Mixed,
@@ -411,8 +411,8 @@ fn fallback(
     outer: &[String],
     local: impl Fn(usize, PredKind) -> Option<Conjunct>,
 ) -> Option<Conjunct> {
-    let (refs, _) = local_refs(e, rels, outer);
-    let mut ids: Vec<usize> = refs.iter().map(|(r, _)| *r).collect();
+    let (columns, _) = local_refs(e, rels, outer);
+    let mut ids: Vec<usize> = columns.iter().map(|(r, _)| *r).collect();
     ids.sort_unstable();
     ids.dedup();
     match ids.as_slice() {

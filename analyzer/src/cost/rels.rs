@@ -284,25 +284,24 @@ pub fn resolve(e: &Expr, rels: &[Rel<'_>], outer: &[String]) -> Option<ColumnRef
         }
         _ => return None,
     };
-    Some(match qualifier {
-        Some(q) => match rels.iter().position(|r| {
-            r.key == q || (r.alias.is_none() && r.table().is_some_and(|t| fold(&t.name) == q))
-        }) {
-            Some(rel) => ColumnRef::Local { rel, column },
-            None if outer.contains(&q) => ColumnRef::Outer,
-            None => ColumnRef::Unknown,
-        },
-        None => {
-            if let [_] = rels {
-                return Some(ColumnRef::Local { rel: 0, column });
-            }
-            let owners: Vec<usize> = (0..rels.len())
-                .filter(|&i| rels[i].has_column(&column) == Some(true))
-                .collect();
-            match owners.as_slice() {
-                [rel] => ColumnRef::Local { rel: *rel, column },
-                _ => ColumnRef::Unknown,
-            }
+    let Some(q) = qualifier else {
+        if let [_] = rels {
+            return Some(ColumnRef::Local { rel: 0, column });
         }
+        let owners: Vec<usize> = (0..rels.len())
+            .filter(|&i| rels[i].has_column(&column) == Some(true))
+            .collect();
+        return Some(match owners.as_slice() {
+            [rel] => ColumnRef::Local { rel: *rel, column },
+            _ => ColumnRef::Unknown,
+        });
+    };
+    let found = rels.iter().position(|r| {
+        r.key == q || (r.alias.is_none() && r.table().is_some_and(|t| fold(&t.name) == q))
+    });
+    Some(match found {
+        Some(rel) => ColumnRef::Local { rel, column },
+        None if outer.contains(&q) => ColumnRef::Outer,
+        None => ColumnRef::Unknown,
     })
 }
