@@ -57,24 +57,24 @@ pub(super) fn statement(stmt: &Statement, catalog: Option<&Catalog>) -> Cost {
             {
                 from.extend(more.iter().cloned());
             }
-            tables_block(&from, u.selection.as_ref(), &mut ctx).cost
+            tables_block(&from, u.selection.as_ref(), &mut ctx)
         }
         Statement::Delete(d) => {
             let (sqlparser::ast::FromTable::WithFromKeyword(from)
             | sqlparser::ast::FromTable::WithoutKeyword(from)) = &d.from;
             let mut from = from.clone();
             from.extend(d.using.iter().flatten().cloned());
-            tables_block(&from, d.selection.as_ref(), &mut ctx).cost
+            tables_block(&from, d.selection.as_ref(), &mut ctx)
         }
         _ => Cost::default(),
     }
 }
 
 /// The access part of UPDATE / DELETE: their tables and WHERE.
-fn tables_block(from: &[TableWithJoins], selection: Option<&Expr>, ctx: &mut Ctx<'_>) -> Estimate {
+fn tables_block(from: &[TableWithJoins], selection: Option<&Expr>, ctx: &mut Ctx<'_>) -> Cost {
     let mut cost = Cost::default();
-    let rows = from_where(from, selection, None, None, &[], ctx, &mut cost).rows;
-    Estimate { cost, rows }
+    from_where(from, selection, None, None, &[], ctx, &mut cost);
+    cost
 }
 
 pub(super) fn query(q: &Query, outer: &[String], ctx: &mut Ctx<'_>) -> Estimate {
@@ -312,7 +312,7 @@ fn from_where(
     let order_served = match (order_by, steps.as_slice()) {
         (Some(o), [only]) => {
             let preds = preds_for(only.rel, &[], &conjuncts).0;
-            index_serves_order(&f.rels[only.rel], &only.choice, &preds, o).is_some()
+            index_serves_order(&f.rels[only.rel], &only.choice, &preds, o)
         }
         _ => false,
     };
@@ -539,17 +539,21 @@ fn index_serves_order(
     choice: &AccessChoice,
     preds: &[Predicate],
     order_by: &OrderBy,
-) -> Option<String> {
+) -> bool {
     let OrderByKind::Expressions(items) = &order_by.kind else {
-        return None;
+        return false;
     };
-    let table = rel.table()?;
+    let Some(table) = rel.table() else {
+        return false;
+    };
     let mut wanted = Vec::new();
     for item in items {
         let col = match &item.expr {
             Expr::Identifier(id) => fold(&id.value),
-            Expr::CompoundIdentifier(parts) => fold(&parts.last()?.value),
-            _ => return None,
+            Expr::CompoundIdentifier(parts) if !parts.is_empty() => {
+                fold(&parts[parts.len() - 1].value)
+            }
+            _ => return false,
         };
         let desc = matches!(item.options.sort, Some(OrderBySort::Desc));
         wanted.push((col, desc));
@@ -566,7 +570,7 @@ fn index_serves_order(
             Some(u) => u.name == i.name,
             None => i.predicate.is_none(),
         })
-        .find(|index| {
+        .any(|index| {
             let mut keys = index.keys.iter().peekable();
             while let Some(IndexKey::Column { name, .. }) = keys.peek() {
                 if wanted.iter().any(|(c, _)| *c == fold(name)) || !eq_bound(&fold(name)) {
@@ -582,5 +586,4 @@ fn index_serves_order(
                 _ => false,
             })
         })
-        .map(|i| i.name.clone())
 }
