@@ -5,13 +5,16 @@
 //! ([`digest`], [`workload`]).
 
 pub mod catalog;
+pub mod cost;
 pub mod detect;
 pub mod dialect;
 pub mod digest;
 pub mod event;
 pub mod facts;
+pub mod joins;
 pub mod lexer;
 pub mod normalize;
+pub mod plan;
 pub mod read;
 pub mod redact;
 pub mod shapes;
