@@ -124,6 +124,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "SEVERITY", value_parser = parse_gate)]
     pub fail_on: Option<Gate>,
 
+    /// The database the statements run against, for costs with real row counts
+    /// and indexes: a SQLite file (whose planner is shown beside each estimate),
+    /// a postgresql:// URL, or a schema .sql file [default: sqlsift.toml's
+    /// [schema] source].
+    #[arg(long, value_name = "DB|URL|FILE.sql")]
+    pub schema: Option<String>,
+
     /// A previous `--format json` report: its findings are known and do not fail
     /// the gate; new ones do; the ones it had and this run has not are listed as fixed.
     #[arg(long, value_name = "FILE")]

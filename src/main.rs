@@ -1,6 +1,7 @@
 //! The `sqlsift` command line: parses arguments, wires inputs to the analyzer
 //! and renders results. No analysis logic lives here.
 
+mod analysis;
 mod cli;
 mod commands;
 mod config;

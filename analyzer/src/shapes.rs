@@ -125,6 +125,22 @@ pub fn template(shape: &str, dialect: Dialect) -> Result<Statement, String> {
     Ok(stmt)
 }
 
+/// Parses one real statement as executed — literals kept, placeholders of
+/// any style — for analyses that need the values (`LIKE '%x'`, `IN` lists of
+/// 500 items, a string compared with a number column).
+///
+/// # Errors
+/// sqlparser's message, or the length limit ([`MAX_PARSED_LEN`]).
+pub fn parse_sql(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    if text.len() > MAX_PARSED_LEN {
+        return Err(format!(
+            "not parsed: the statement is {} bytes, over sqlsift's limit of {MAX_PARSED_LEN}",
+            text.len()
+        ));
+    }
+    parse_parsable(text, dialect)
+}
+
 /// Parses `text` once its placeholders are ones sqlparser accepts ([`parsable`]).
 fn parse_parsable(text: &str, dialect: Dialect) -> Result<Vec<Statement>, String> {
     Parser::new(&*dialect.parser_dialect())

@@ -5,12 +5,14 @@ use std::process::ExitCode;
 
 use sqlsift_analyzer::workload::{IngestOptions, ingest};
 
+use crate::analysis::Schema;
 use crate::cli::{Gate, ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::{progress, report};
 
 pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     super::check_inputs(&args.input.inputs)?;
+    let schema = Schema::load(args.schema.as_deref(), config)?;
     let bar = progress::for_inputs(&args.input.inputs);
     let opts = IngestOptions {
         format: args.input.input_format,
@@ -41,6 +43,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
             top,
             redact: args.redact,
             thresholds: config.thresholds,
+            schema: schema.as_ref(),
         },
     );
     config.ignore.apply(&mut r);

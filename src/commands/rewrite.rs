@@ -24,6 +24,7 @@ pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
             top: Some(0),
             redact: false,
             thresholds: config.thresholds,
+            schema: None,
         },
     );
     let loops: Vec<&report::Finding> = r

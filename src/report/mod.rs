@@ -11,6 +11,7 @@ mod text;
 
 use serde::Serialize;
 use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
+use sqlsift_analyzer::cost::Cost;
 use sqlsift_analyzer::detect;
 use sqlsift_analyzer::detect::Severity;
 use sqlsift_analyzer::detect::slow::SlowConfig;
@@ -41,6 +42,7 @@ pub const KIND_TITLES: &[(&str, &str)] = &[
     ),
 ];
 
+use crate::analysis::{Schema, analyse};
 use crate::cli::SortKey;
 
 /// Bumped on any breaking change to the JSON shape.
@@ -114,6 +116,13 @@ pub struct Fingerprint {
     pub tables: Vec<String>,
     pub parsed: bool,
     pub parse_error: Option<String>,
+    /// The cost model's estimate of one execution, every term with its reason
+    /// (null when the statement could not be parsed).
+    pub cost: Option<Cost>,
+    /// SQLite's plan of the sample, when `--schema` is a SQLite database.
+    pub plan: Option<Vec<String>>,
+    /// Why SQLite could not plan the sample.
+    pub plan_error: Option<String>,
 }
 
 /// One finding, in the report's JSON contract (DESIGN.md, "Report JSON").
@@ -187,12 +196,14 @@ pub struct MalformedLine {
 }
 
 /// How to build a report.
-pub struct Options {
+pub struct Options<'a> {
     pub sort: SortKey,
     /// `None` lists every fingerprint.
     pub top: Option<usize>,
     pub redact: bool,
     pub thresholds: SlowConfig,
+    /// The database's catalog (and planner) from `--schema`.
+    pub schema: Option<&'a Schema>,
 }
 
 fn sort_value(d: &Digest, key: SortKey) -> f64 {
@@ -248,7 +259,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
                     .get(d.id, &d.shape, &d.sample.sql, d.dialect)
                     .as_ref(),
                 total_ms,
-                opts.redact,
+                opts,
             )
         })
         .collect();
@@ -309,9 +320,10 @@ fn fingerprint(
     d: &Digest,
     parsed: &sqlsift_analyzer::shapes::ParsedShape,
     total_ms: f64,
-    redact: bool,
+    opts: &Options<'_>,
 ) -> Fingerprint {
-    let (sample, sample_params) = if redact {
+    let analysis = analyse(d, opts.schema);
+    let (sample, sample_params) = if opts.redact {
         let norm = normalize(&d.sample.sql, d.dialect);
         (
             redact_sql(&d.sample.sql, &norm, d.dialect),
@@ -352,6 +364,9 @@ fn fingerprint(
         tables: parsed.tables.clone(),
         parsed: parsed.is_parsed(),
         parse_error: parsed.statements.as_ref().err().cloned(),
+        plan: analysis.as_ref().and_then(|a| a.plan.clone()),
+        plan_error: analysis.as_ref().and_then(|a| a.plan_error.clone()),
+        cost: analysis.map(|a| a.cost),
     }
 }
 

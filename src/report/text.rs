@@ -51,13 +51,13 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         )?;
         writeln!(
             out,
-            "{:>3}  {:<16}  {:>9}  {:>11}  {:>5}  {:>9}  {:>9}  {:>9}  shape",
-            "#", "id", "calls", "total ms", "%", "mean ms", "p95 ms", "rows"
+            "{:>3}  {:<16}  {:>9}  {:>11}  {:>5}  {:>9}  {:>9}  {:>9}  {:>9}  shape",
+            "#", "id", "calls", "total ms", "%", "mean ms", "p95 ms", "rows", "cost"
         )?;
         for (n, f) in r.fingerprints.iter().enumerate() {
             writeln!(
                 out,
-                "{:>3}  {:<16}  {:>9}  {:>11}  {:>5.1}  {:>9}  {:>9}  {:>9}  {}{}",
+                "{:>3}  {:<16}  {:>9}  {:>11}  {:>5.1}  {:>9}  {:>9}  {:>9}  {:>9}  {}{}",
                 n + 1,
                 f.id,
                 thousands(f.calls),
@@ -66,6 +66,9 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 ms(f.mean_ms),
                 ms(f.p95_ms),
                 thousands(f.rows),
+                f.cost
+                    .as_ref()
+                    .map_or_else(|| "–".to_owned(), |c| points(c.total)),
                 clip(&f.shape, SHAPE_WIDTH),
                 if f.errors > 0 {
                     format!("  [{} errors]", thousands(f.errors))
@@ -75,6 +78,7 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             )?;
         }
     }
+    write_costliest(r, out)?;
     write_findings(r, out)?;
     if !r.fixed.is_empty() {
         writeln!(out, "\nFixed since the baseline ({}):", r.fixed.len())?;
@@ -186,6 +190,57 @@ fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Statements with a cost breakdown worth reading: the listed fingerprints
+/// with the highest estimated cost per execution.
+const COSTLIEST: usize = 5;
+
+/// The listed statements the cost model ranks highest, each term with its
+/// reason, and SQLite's plan beside the estimate when `--schema` gave one.
+fn write_costliest(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut costed: Vec<_> = r
+        .fingerprints
+        .iter()
+        .filter_map(|f| Some((f, f.cost.as_ref().filter(|c| c.total > 0.0)?)))
+        .collect();
+    if costed.is_empty() {
+        return Ok(());
+    }
+    costed.sort_by(|a, b| b.1.total.total_cmp(&a.1.total));
+    writeln!(
+        out,
+        "\nHighest estimated cost per execution (of the listed statements):"
+    )?;
+    for (f, cost) in costed.iter().take(COSTLIEST) {
+        writeln!(
+            out,
+            "  {}  cost {}  {}",
+            f.id,
+            points(cost.total),
+            clip(&f.shape, SHAPE_WIDTH)
+        )?;
+        for t in &cost.terms {
+            writeln!(out, "      {:>9}  {}", points(t.points), t.reason)?;
+        }
+        if let Some(plan) = &f.plan {
+            writeln!(out, "      SQLite plan:")?;
+            for line in plan.iter().filter(|l| *l != "QUERY PLAN") {
+                writeln!(out, "        {line}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cost points, rounded to what a person compares.
+fn points(p: f64) -> String {
+    if p >= 100.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        thousands(p.round() as u64)
+    } else {
+        format!("{p:.1}")
+    }
 }
 
 fn clip(s: &str, width: usize) -> String {

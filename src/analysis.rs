@@ -1,0 +1,88 @@
+//! Per-fingerprint analysis of the real statement: the cost model's
+//! estimate (with the catalog when `--schema` names one) and, when the schema
+//! is a SQLite database, the planner's own plan beside it. Each distinct
+//! fingerprint is analysed once, whatever its number of calls.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context as _;
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use sqlsift_analyzer::catalog::{self, Catalog};
+use sqlsift_analyzer::cost::{self, Cost};
+use sqlsift_analyzer::digest::Digest;
+use sqlsift_analyzer::plan::explain_sqlite;
+use sqlsift_analyzer::shapes::parse_sql;
+
+use crate::config::Config;
+
+/// The database statements run against: its catalog, and SQLite's planner
+/// when the schema is a SQLite file.
+pub struct Schema {
+    pub catalog: Catalog,
+    planner: Option<Connection>,
+}
+
+/// What the analysis says of one fingerprint.
+#[derive(Debug, Serialize)]
+pub struct Analysis {
+    pub cost: Cost,
+    /// SQLite's `EXPLAIN QUERY PLAN` of the sample, as sqlite3 prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Vec<String>>,
+    /// Why the planner could not plan the sample (another dialect's syntax,
+    /// a table the database lacks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_error: Option<String>,
+}
+
+impl Schema {
+    /// Loads the schema `--schema` (or `[schema] source`) names, if any.
+    ///
+    /// # Errors
+    /// The catalog cannot be loaded; the message names the source.
+    pub fn load(flag: Option<&str>, config: &Config) -> anyhow::Result<Option<Schema>> {
+        let Some(spec) = config.schema_source(flag) else {
+            return Ok(None);
+        };
+        let catalog = catalog::load(&spec, &config.schema.rows)
+            .with_context(|| "cannot load the schema (--schema)")?;
+        let planner = if is_sqlite_file(Path::new(&spec)) {
+            let conn = Connection::open_with_flags(&spec, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .with_context(|| format!("{spec}: cannot open for EXPLAIN QUERY PLAN"))?;
+            Some(conn)
+        } else {
+            None
+        };
+        Ok(Some(Schema { catalog, planner }))
+    }
+}
+
+/// Analyses the statement of `digest`: its real sample where that parses
+/// (literals matter: `LIKE '%x'`), else nothing — an unparsed shape has no
+/// AST to cost.
+pub fn analyse(digest: &Digest, schema: Option<&Schema>) -> Option<Analysis> {
+    let statements = parse_sql(&digest.sample.sql, digest.dialect).ok()?;
+    let statement = statements.first()?;
+    let cost = cost::estimate(statement, schema.map(|s| &s.catalog));
+    let (plan, plan_error) = match schema.and_then(|s| s.planner.as_ref()) {
+        Some(conn) if cost.total > 0.0 => match explain_sqlite(conn, &digest.sample.sql) {
+            Ok(p) => (Some(p.render()), None),
+            Err(e) => (None, Some(e)),
+        },
+        _ => (None, None),
+    };
+    Some(Analysis {
+        cost,
+        plan,
+        plan_error,
+    })
+}
+
+fn is_sqlite_file(path: &Path) -> bool {
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"SQLite format 3\0")
+}
