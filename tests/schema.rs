@@ -1,0 +1,216 @@
+//! End-to-end tests of `report --schema`: each fingerprint's cost is
+//! estimated with the real catalog — a SQLite database (with the planner's
+//! plan beside it), a schema `.sql` file with row counts from sqlsift.toml,
+//! or a live PostgreSQL — and a bad schema is a clear usage error.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn report(dir: &str, args: &[&str]) -> Value {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .current_dir(dir)
+        .args(["report", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The reasons of a fingerprint's cost terms, by the start of its shape.
+fn reasons(r: &Value, shape_prefix: &str) -> Vec<String> {
+    let f = r["fingerprints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["shape"].as_str().unwrap().starts_with(shape_prefix))
+        .unwrap_or_else(|| panic!("no fingerprint starts with {shape_prefix}"));
+    f["cost"]["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["reason"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const BOOKS_BY_AUTHOR: &str = "select books.id, books.title, books.year, books.author_id from books where ? = books.author_id";
+const ALL_BOOKS: &str =
+    "select books.id, books.title, books.year, books.author_id from books order by books.id";
+
+#[test]
+fn sqlite_schema_costs_agree_with_the_planner_shown_beside_them() {
+    let r = report(
+        ROOT,
+        &["samples/orm/sqlite.jsonl", "--schema", "samples/orm/app.db"],
+    );
+    let mut planned = 0;
+    for f in r["fingerprints"].as_array().unwrap() {
+        let Some(plan) = f["plan"].as_array() else {
+            continue;
+        };
+        planned += 1;
+        let plan: Vec<&str> = plan.iter().map(|l| l.as_str().unwrap()).collect();
+        for access in f["cost"]["accesses"].as_array().unwrap() {
+            let table = access["alias"]
+                .as_str()
+                .or(access["table"].as_str())
+                .unwrap();
+            let scan = access["method"]["kind"] == "scan";
+            let line = plan
+                .iter()
+                .find(|l| {
+                    l.contains(&format!("SCAN {table}")) || l.contains(&format!("SEARCH {table} "))
+                })
+                .unwrap_or_else(|| panic!("{table} not in the plan {plan:?}"));
+            assert_eq!(
+                line.contains("SCAN"),
+                scan,
+                "{} — model vs {line}",
+                f["shape"]
+            );
+        }
+    }
+    assert!(planned >= 8, "only {planned} statements were planned");
+    assert!(reasons(&r, ALL_BOOKS)[0].contains("full scan of books (20,000 rows)"));
+    assert!(reasons(&r, BOOKS_BY_AUTHOR)[0].contains("ix_books_author_id"));
+}
+
+#[test]
+fn a_schema_file_with_row_counts_from_the_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sqlsift.toml"),
+        format!(
+            "[schema]\nsource = \"{ROOT}/samples/orm/schema.sql\"\nrows = {{ books = 3000000 }}\n"
+        ),
+    )
+    .unwrap();
+    let r = report(
+        dir.path().to_str().unwrap(),
+        &[&format!("{ROOT}/samples/orm/sqlite.jsonl")],
+    );
+    assert!(
+        reasons(&r, ALL_BOOKS)[0].contains("full scan of books (3,000,000 rows)"),
+        "{:?}",
+        reasons(&r, ALL_BOOKS)
+    );
+    assert!(
+        r["fingerprints"][0]["plan"].is_null(),
+        "no planner without a database"
+    );
+}
+
+#[test]
+fn without_a_schema_costs_say_what_they_assume() {
+    let r = report(ROOT, &["samples/orm/sqlite.jsonl"]);
+    let all = reasons(&r, ALL_BOOKS);
+    assert!(
+        all[0].contains("full scan of books") && all[0].contains("assumed"),
+        "{all:?}"
+    );
+}
+
+#[test]
+fn a_bad_schema_is_a_usage_error_naming_it() {
+    for bad in [
+        "samples/orm/missing.db",
+        "samples/orm/README.md",
+        "postgresql://nobody:secret@127.0.0.1:1/x",
+    ] {
+        let out = Command::cargo_bin("sqlsift")
+            .unwrap()
+            .current_dir(ROOT)
+            .args(["report", "samples/orm/sqlite.jsonl", "--schema", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("secret"), "the password leaks: {err}");
+        let shown = bad.replace(":secret", "");
+        assert!(err.contains(shown.split('@').next_back().unwrap()), "{err}");
+    }
+}
+
+/// A fresh database on the server `SQLSIFT_PG_URL` names, dropped at the end.
+struct PgDb {
+    admin: String,
+    name: String,
+}
+
+impl PgDb {
+    fn url(&self) -> String {
+        let (base, _) = self.admin.rsplit_once('/').unwrap();
+        format!("{base}/{}", self.name)
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)] // the skip must be visible in the test output
+fn pg_database() -> Option<PgDb> {
+    let Ok(admin) = std::env::var("SQLSIFT_PG_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "SQLSIFT_PG_URL is not set, and CI=true: the PostgreSQL schema test must run"
+        );
+        println!("skipped: SQLSIFT_PG_URL not set");
+        return None;
+    };
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let db = PgDb {
+        admin,
+        name: format!("sqlsift_schema_{}_{nanos}", std::process::id()),
+    };
+    let mut c = postgres::Client::connect(&db.admin, postgres::NoTls).expect("SQLSIFT_PG_URL");
+    c.batch_execute(&format!("CREATE DATABASE {}", db.name))
+        .unwrap();
+    Some(db)
+}
+
+#[test]
+fn live_postgresql_schema_gives_real_row_counts_and_indexes() {
+    let Some(db) = pg_database() else {
+        return;
+    };
+    let mut c = postgres::Client::connect(&db.url(), postgres::NoTls).unwrap();
+    let schema = std::fs::read_to_string(format!("{ROOT}/samples/orm/schema.sql")).unwrap();
+    c.batch_execute(&schema).unwrap();
+    c.batch_execute(
+        "INSERT INTO authors SELECT g, 'a' || g, 'NZ' FROM generate_series(1, 500) g;
+         INSERT INTO books SELECT g, 'b' || g, 2000, 1 + g % 500 FROM generate_series(1, 12000) g;
+         ANALYZE;",
+    )
+    .unwrap();
+    let r = report(ROOT, &["samples/orm/postgresql.log", "--schema", &db.url()]);
+    let all = reasons(&r, ALL_BOOKS);
+    assert!(
+        all[0].contains("full scan of books (12,000 rows)"),
+        "{all:?}"
+    );
+    let by_author = reasons(
+        &r,
+        "select books.id, books.title, books.year, books.author_id from books where ?::integer = books.author_id",
+    );
+    assert!(by_author[0].contains("ix_books_author_id"), "{by_author:?}");
+    assert!(by_author[0].contains("of 12,000 rows"), "{by_author:?}");
+}
