@@ -412,7 +412,7 @@ fn finding(
         rule_name: None,
         severity: f.severity,
         status: "new",
-        origin: digests.get(&f.fingerprint).and_then(|d| origin_of(d)),
+        origin: digests.get(&f.fingerprint).and_then(origin_of),
         fingerprint: f.fingerprint.to_string(),
         shape: shape_of(f.fingerprint),
         table: f.table.clone(),

@@ -2,6 +2,7 @@
 //! scanning and others): one rule per finding kind, one result per finding,
 //! located at the file and line its statement was read from.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use serde_json::{Value, json};
@@ -166,7 +167,7 @@ fn uri(path: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             s.push(char::from(b));
         } else {
-            s.push_str(&format!("%{b:02X}"));
+            let _ = write!(s, "%{b:02X}");
         }
     }
     s
