@@ -2,10 +2,13 @@
 
 use crate::Rule;
 use crate::rules::{
-    count_for_existence, deep_offset, delete_without_where, distinct_with_join,
-    function_on_indexed_column, implicit_cartesian_join, leading_wildcard_like,
-    not_in_nullable_subquery, or_across_columns, order_by_random, select_star, unbounded_select,
-    union_without_all, update_without_where,
+    arithmetic_on_column, correlated_subquery_in_select, count_for_existence, deep_offset,
+    delete_without_where, distinct_with_join, for_update_without_where, function_on_indexed_column,
+    group_by_without_aggregate, having_without_aggregate, implicit_cartesian_join,
+    implicit_type_conversion, insert_without_columns, large_in_list, leading_wildcard_like,
+    like_without_wildcard, limit_without_order_by, not_in_nullable_subquery, null_comparison,
+    offset_without_order_by, or_across_columns, order_by_ordinal, order_by_random, select_star,
+    unbounded_select, union_without_all, update_without_where,
 };
 
 static RULES: &[&dyn Rule] = &[
@@ -23,6 +26,19 @@ static RULES: &[&dyn Rule] = &[
     &count_for_existence::CountForExistence,
     &distinct_with_join::DistinctWithJoin,
     &union_without_all::UnionWithoutAll,
+    &arithmetic_on_column::ArithmeticOnColumn,
+    &implicit_type_conversion::ImplicitTypeConversion,
+    &having_without_aggregate::HavingWithoutAggregate,
+    &large_in_list::LargeInList,
+    &correlated_subquery_in_select::CorrelatedSubqueryInSelect,
+    &null_comparison::NullComparison,
+    &insert_without_columns::InsertWithoutColumns,
+    &order_by_ordinal::OrderByOrdinal,
+    &like_without_wildcard::LikeWithoutWildcard,
+    &offset_without_order_by::OffsetWithoutOrderBy,
+    &limit_without_order_by::LimitWithoutOrderBy,
+    &for_update_without_where::ForUpdateWithoutWhere,
+    &group_by_without_aggregate::GroupByWithoutAggregate,
 ];
 
 /// Every rule, in code order.
