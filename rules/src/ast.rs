@@ -72,10 +72,16 @@ pub fn shallow(e: &Expr, f: impl FnMut(&Expr)) {
 /// HAVING and JOIN … ON of each SELECT, WHERE of an UPDATE or DELETE — with
 /// the scope that resolves its columns. Each expression is seen once.
 pub fn predicates(stmt: &Statement, mut f: impl FnMut(&Expr, &Scope)) {
+    predicate_roots(stmt, |p, scope| shallow(p, |e| f(e, scope)));
+}
+
+/// Calls `f` on each whole predicate of `stmt` (each WHERE, HAVING and ON
+/// clause), with its scope.
+pub fn predicate_roots(stmt: &Statement, mut f: impl FnMut(&Expr, &Scope)) {
     each_select(stmt, |sel| {
         let scope = Scope::of_from(&sel.from);
         for p in select_predicates(sel) {
-            shallow(p, |e| f(e, &scope));
+            f(p, &scope);
         }
     });
     let (scope, selection) = match stmt {
@@ -87,7 +93,22 @@ pub fn predicates(stmt: &Statement, mut f: impl FnMut(&Expr, &Scope)) {
         _ => return,
     };
     if let Some(p) = selection {
-        shallow(p, |e| f(e, &scope));
+        f(p, &scope);
+    }
+}
+
+/// The AND-ed parts of a predicate, flattened (parentheses removed).
+pub fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match strip(e) {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            conjuncts(left, out);
+            conjuncts(right, out);
+        }
+        other => out.push(other),
     }
 }
 
@@ -182,6 +203,15 @@ pub fn query_tables(q: &Query) -> Vec<String> {
         }
     }
     out
+}
+
+/// The names a query's WITH clause defines, folded; they are not tables.
+pub fn cte_names(q: &Query) -> Vec<String> {
+    q.with
+        .iter()
+        .flat_map(|w| &w.cte_tables)
+        .map(|c| fold(&c.alias.name.value))
+        .collect()
 }
 
 /// One table a SELECT reads, as the query names it.

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use sqlparser::ast::{BinaryOperator, Expr};
 
-use crate::ast::{ColumnRef, Scope, predicates, shallow, strip};
+use crate::ast::{
+    ColumnRef, Scope, compared_with_value, conjuncts, is_column, predicate_roots, shallow, strip,
+};
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Violation};
 
@@ -15,7 +17,7 @@ declare_rule! {
         severity: Warning,
         needs_catalog: false,
         summary: "OR across different columns often turns an index seek into a scan",
-        what: "Flags `a = ? OR b = ?` where no column is common to every branch (branches without any column, like the optional-filter `? IS NULL OR …`, are left alone). With a catalog it fires only when some branch's columns have no index, since then no index-merge or bitmap-OR plan exists.",
+        what: "Flags `a = ? OR b = ?` where no column is common to every branch, when the OR is a top-level part of a WHERE/ON/HAVING and no other AND-ed part compares a column with a value (which an index could serve instead). Branches without any column, like the optional-filter `? IS NULL OR …`, are left alone. With a catalog it fires only when some branch's columns have no index, since then no index-merge or bitmap-OR plan exists.",
         why: "One index serves one column's ranges. When the branches filter different columns, the planner either combines several indexes (only if each branch has one) or gives up and scans the whole table.",
         bad: "SELECT id FROM users WHERE email = 'ann@example.com' OR name = 'Ann'",
         good: "SELECT id FROM users WHERE email = 'ann@example.com' UNION SELECT id FROM users WHERE name = 'Ann'",
@@ -68,53 +70,64 @@ impl Rule for OrAcrossColumns {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Violation>) {
-        // Inner ORs of a chain already seen (by address), so `a OR b OR c`
-        // reports once.
-        let mut seen: Vec<*const Expr> = Vec::new();
-        predicates(ctx.statement, |e, scope| {
-            if !matches!(
-                e,
-                Expr::BinaryOp {
-                    op: BinaryOperator::Or,
-                    ..
-                }
-            ) || seen.contains(&std::ptr::from_ref(e))
+        predicate_roots(ctx.statement, |root, scope| {
+            let mut parts = Vec::new();
+            conjuncts(root, &mut parts);
+            // Another conjunct like `col = ?` may be served by an index and
+            // make the OR a cheap residual filter.
+            if parts
+                .iter()
+                .any(|p| compared_with_value(p).is_some_and(is_column))
             {
                 return;
             }
-            let mut branches = Vec::new();
-            disjuncts(e, &mut branches);
-            shallow(e, |x| seen.push(std::ptr::from_ref(x)));
-            let cols: Vec<Vec<ColumnRef>> =
-                branches.iter().map(|b| columns(b, scope, ctx)).collect();
-            if cols.iter().any(Vec::is_empty) {
-                return;
+            for e in parts {
+                check_or(e, scope, ctx, out);
             }
-            let common = cols.iter().skip(1).fold(cols[0].clone(), |acc, c| {
-                acc.into_iter().filter(|x| c.contains(x)).collect()
-            });
-            if !common.is_empty() {
-                return;
-            }
-            if ctx.catalog.is_some() && cols.iter().all(|c| any_indexed(c, ctx)) {
-                return;
-            }
-            let names: BTreeSet<String> = cols.iter().flatten().map(ColumnRef::display).collect();
-            let names: Vec<String> = names.into_iter().collect();
-            let mut v = Violation::new(
+        });
+    }
+}
+
+/// Reports `e` if it is an OR whose branches share no column.
+fn check_or(e: &Expr, scope: &Scope, ctx: &Context<'_>, out: &mut Vec<Violation>) {
+    if !matches!(
+        e,
+        Expr::BinaryOp {
+            op: BinaryOperator::Or,
+            ..
+        }
+    ) {
+        return;
+    }
+    let mut branches = Vec::new();
+    disjuncts(e, &mut branches);
+    let cols: Vec<Vec<ColumnRef>> = branches.iter().map(|b| columns(b, scope, ctx)).collect();
+    if cols.iter().any(Vec::is_empty) {
+        return;
+    }
+    let common = cols.iter().skip(1).fold(cols[0].clone(), |acc, c| {
+        acc.into_iter().filter(|x| c.contains(x)).collect()
+    });
+    if !common.is_empty() {
+        return;
+    }
+    if ctx.catalog.is_some() && cols.iter().all(|c| any_indexed(c, ctx)) {
+        return;
+    }
+    let names: BTreeSet<String> = cols.iter().flatten().map(ColumnRef::display).collect();
+    let names: Vec<String> = names.into_iter().collect();
+    let mut v = Violation::new(
                 &META,
                 format!("OR across {} cannot be served by one index; the table may be scanned", names.join(" and ")),
             )
             .fix("split the branches into separate queries combined with UNION (UNION ALL when they cannot overlap), each served by its own index, or index every column the branches filter")
             .table(cols[0][0].table.clone());
-            for c in cols.iter().flatten() {
-                if !v.columns.contains(&c.column) {
-                    v = v.column(c.column.clone());
-                }
-            }
-            out.push(v);
-        });
+    for c in cols.iter().flatten() {
+        if !v.columns.contains(&c.column) {
+            v = v.column(c.column.clone());
+        }
     }
+    out.push(v);
 }
 
 #[cfg(test)]

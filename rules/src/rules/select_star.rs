@@ -2,7 +2,9 @@
 
 use sqlparser::ast::{SelectItem, SelectItemQualifiedWildcardKind, Statement};
 
-use crate::ast::{Scope, body_selects};
+use sqlsift_analyzer::catalog::fold;
+
+use crate::ast::{Scope, body_selects, cte_names};
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Violation};
 
@@ -29,8 +31,10 @@ impl Rule for SelectStar {
         let Statement::Query(query) = ctx.statement else {
             return;
         };
+        let ctes = cte_names(query);
         for sel in body_selects(&query.body) {
-            let scope = Scope::of_from(&sel.from);
+            let mut scope = Scope::of_from(&sel.from);
+            scope.tables.retain(|t| !ctes.contains(&fold(&t.name)));
             for item in &sel.projection {
                 let tables: Vec<String> = match item {
                     SelectItem::Wildcard(_) => {
@@ -95,5 +99,13 @@ mod tests {
             .is_empty()
         );
         assert!(run(&SelectStar, "SELECT count(*) FROM users", None).is_empty());
+        assert!(
+            run(
+                &SelectStar,
+                "WITH recent AS (SELECT id FROM users) SELECT * FROM recent",
+                None
+            )
+            .is_empty()
+        );
     }
 }

@@ -2,7 +2,9 @@
 
 use sqlparser::ast::{GroupByExpr, SelectItem, Statement};
 
-use crate::ast::{Scope, body_selects, has_aggregate, limit};
+use sqlsift_analyzer::catalog::fold;
+
+use crate::ast::{Scope, body_selects, cte_names, has_aggregate, limit};
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Severity, Violation};
 
@@ -35,6 +37,7 @@ impl Rule for UnboundedSelect {
         if limit(q).is_some() || !q.locks.is_empty() {
             return;
         }
+        let ctes = cte_names(q);
         for sel in body_selects(&q.body) {
             let grouped = match &sel.group_by {
                 GroupByExpr::All(_) => true,
@@ -46,7 +49,8 @@ impl Rule for UnboundedSelect {
                 }
                 _ => false,
             });
-            let scope = Scope::of_from(&sel.from);
+            let mut scope = Scope::of_from(&sel.from);
+            scope.tables.retain(|t| !ctes.contains(&fold(&t.name)));
             if sel.selection.is_some()
                 || grouped
                 || aggregated
@@ -119,6 +123,7 @@ mod tests {
             "SELECT count(*) FROM orders",
             "SELECT status, count(*) FROM orders GROUP BY status",
             "SELECT 1",
+            "WITH top AS (SELECT id FROM orders ORDER BY total DESC LIMIT 10) SELECT id FROM top",
             "INSERT INTO archive SELECT id FROM orders",
         ] {
             assert!(run(&UnboundedSelect, sql, None).is_empty(), "{sql}");
