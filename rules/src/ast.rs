@@ -97,16 +97,13 @@ pub fn predicate_roots(stmt: &Statement, mut f: impl FnMut(&Expr, &Scope)) {
     }
 }
 
-/// The AND-ed parts of a predicate, flattened (parentheses removed).
-pub fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+/// The operands of a chain of `op` (`a AND b AND c` → `[a, b, c]` for
+/// `And`; `Or` likewise), flattened and without parentheses.
+pub fn split<'a>(e: &'a Expr, op: &BinaryOperator, out: &mut Vec<&'a Expr>) {
     match strip(e) {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
+        Expr::BinaryOp { left, op: o, right } if o == op => {
+            split(left, op, out);
+            split(right, op, out);
         }
         other => out.push(other),
     }
@@ -248,10 +245,13 @@ impl ColumnRef {
 }
 
 impl crate::Violation {
-    /// Names `col`'s table and column on the violation.
+    /// Names `col`'s table and column on the violation, when it is known.
     #[must_use]
-    pub(crate) fn at(self, col: &ColumnRef) -> Self {
-        self.table(col.table.clone()).column(col.column.clone())
+    pub(crate) fn at<'c>(self, col: impl Into<Option<&'c ColumnRef>>) -> Self {
+        match col.into() {
+            Some(c) => self.table(c.table.clone()).column(c.column.clone()),
+            None => self,
+        }
     }
 }
 

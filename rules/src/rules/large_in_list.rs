@@ -47,11 +47,7 @@ impl Rule for LargeInList {
                         "load the values into a temporary table and JOIN it on {expr}, or send them in chunks"
                     ),
                 };
-                let mut v = Violation::new(&META, format!("{expr} IN ({} values): long lists are slow to parse and plan and defeat the plan cache", items.len())).fix(fix);
-                if let Some(col) = scope.resolve(expr, ctx.catalog) {
-                    v = v.at(&col);
-                }
-                out.push(v);
+                out.push(Violation::new(&META, format!("{expr} IN ({} values): long lists are slow to parse and plan and defeat the plan cache", items.len())).fix(fix).at(scope.resolve(expr, ctx.catalog).as_ref()));
             }
         });
     }

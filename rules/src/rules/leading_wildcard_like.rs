@@ -50,7 +50,7 @@ impl Rule for LeadingWildcardLike {
                 .as_ref()
                 .map_or_else(|| expr.to_string(), ColumnRef::display);
             let not = if *negated { "NOT " } else { "" };
-            let mut v = Violation::new(
+            out.push(Violation::new(
                 &META,
                 format!("{name} {not}LIKE '{p}' starts with a wildcard, so no index on {name} helps: every row is read"),
             )
@@ -60,11 +60,7 @@ impl Rule for LeadingWildcardLike {
                     col.as_ref().map_or(name.as_str(), |c| c.column.as_str())
                 ),
                 _ => format!("anchor the pattern at the start, or use a full-text index for {name}; for suffix search store and index reverse({name})"),
-            });
-            if let Some(c) = &col {
-                v = v.at(c);
-            }
-            out.push(v);
+            }).at(col.as_ref()));
         });
     }
 }

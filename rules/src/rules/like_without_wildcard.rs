@@ -41,15 +41,14 @@ impl Rule for LikeWithoutWildcard {
                 return;
             };
             let op = if *negated { "<>" } else { "=" };
-            let mut v = Violation::new(
-                &META,
-                format!("{e} has no wildcard: it is {expr} {op} '{p}'"),
-            )
-            .fix(format!("{expr} {op} '{p}' (or add the % that was meant)"));
-            if let Some(col) = scope.resolve(expr, ctx.catalog) {
-                v = v.at(&col);
-            }
-            out.push(v);
+            out.push(
+                Violation::new(
+                    &META,
+                    format!("{e} has no wildcard: it is {expr} {op} '{p}'"),
+                )
+                .fix(format!("{expr} {op} '{p}' (or add the % that was meant)"))
+                .at(scope.resolve(expr, ctx.catalog).as_ref()),
+            );
         });
     }
 }

@@ -64,16 +64,12 @@ impl Rule for NotInNullableSubquery {
             } else {
                 "may be NULL"
             };
-            let mut v = Violation::new(
+            out.push(Violation::new(
                 &META,
                 format!("{expr} NOT IN (SELECT {what} …): {what} {known}, and one NULL makes NOT IN match no row"),
             )
             .severity(severity)
-            .fix(format!("NOT EXISTS (SELECT 1 FROM … WHERE {what} = {expr}), or add WHERE {what} IS NOT NULL inside the subquery"));
-            if let Some(c) = &col {
-                v = v.at(c);
-            }
-            out.push(v);
+            .fix(format!("NOT EXISTS (SELECT 1 FROM … WHERE {what} = {expr}), or add WHERE {what} IS NOT NULL inside the subquery")).at(col.as_ref()));
         });
     }
 }

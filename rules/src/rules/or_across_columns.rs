@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use sqlparser::ast::{BinaryOperator, Expr};
 
 use crate::ast::{
-    ColumnRef, Scope, compared_with_value, conjuncts, is_column, predicate_roots, shallow, strip,
+    ColumnRef, Scope, compared_with_value, is_column, predicate_roots, shallow, split,
 };
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Violation};
@@ -21,21 +21,6 @@ declare_rule! {
         why: "One index serves one column's ranges. When the branches filter different columns, the planner either combines several indexes (only if each branch has one) or gives up and scans the whole table.",
         bad: "SELECT id FROM users WHERE email = 'ann@example.com' OR name = 'Ann'",
         good: "SELECT id FROM users WHERE email = 'ann@example.com' UNION SELECT id FROM users WHERE name = 'Ann'",
-    }
-}
-
-/// The branches of an OR chain, flattened.
-fn disjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match strip(e) {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Or,
-            right,
-        } => {
-            disjuncts(left, out);
-            disjuncts(right, out);
-        }
-        other => out.push(other),
     }
 }
 
@@ -72,7 +57,7 @@ impl Rule for OrAcrossColumns {
     fn check(&self, ctx: &Context<'_>, out: &mut Vec<Violation>) {
         predicate_roots(ctx.statement, |root, scope| {
             let mut parts = Vec::new();
-            conjuncts(root, &mut parts);
+            split(root, &BinaryOperator::And, &mut parts);
             // Another conjunct like `col = ?` may be served by an index and
             // make the OR a cheap residual filter.
             if parts
@@ -100,7 +85,7 @@ fn check_or(e: &Expr, scope: &Scope, ctx: &Context<'_>, out: &mut Vec<Violation>
         return;
     }
     let mut branches = Vec::new();
-    disjuncts(e, &mut branches);
+    split(e, &BinaryOperator::Or, &mut branches);
     let cols: Vec<Vec<ColumnRef>> = branches.iter().map(|b| columns(b, scope, ctx)).collect();
     if cols.iter().any(Vec::is_empty) {
         return;
