@@ -1,6 +1,7 @@
 //! Per-fingerprint analysis of the real statement: the cost model's
 //! estimate (with the catalog when `--schema` names one) and, when the schema
-//! is a SQLite database, the planner's own plan beside it. Each distinct
+//! is a SQLite database, the planner's own plan beside it — and the lint
+//! rules' findings. Each distinct
 //! fingerprint is analysed once, whatever its number of calls.
 
 use std::io::Read;
@@ -8,12 +9,12 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OpenFlags};
-use serde::Serialize;
 use sqlsift_analyzer::catalog::{self, Catalog};
 use sqlsift_analyzer::cost::{self, Cost};
 use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::plan::explain_sqlite;
 use sqlsift_analyzer::shapes::parse_sql;
+use sqlsift_rules::{Context, Linter, Violation};
 
 use crate::config::Config;
 
@@ -25,16 +26,16 @@ pub struct Schema {
 }
 
 /// What the analysis says of one fingerprint.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Analysis {
     pub cost: Cost,
     /// SQLite's `EXPLAIN QUERY PLAN` of the sample, as sqlite3 prints it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<Vec<String>>,
     /// Why the planner could not plan the sample (another dialect's syntax,
     /// a table the database lacks).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_error: Option<String>,
+    /// What the lint rules found in it.
+    pub violations: Vec<Violation>,
 }
 
 impl Schema {
@@ -61,11 +62,18 @@ impl Schema {
 
 /// Analyses the statement of `digest`: its real sample where that parses
 /// (literals matter: `LIKE '%x'`), else nothing — an unparsed shape has no
-/// AST to cost.
-pub fn analyse(digest: &Digest, schema: Option<&Schema>) -> Option<Analysis> {
+/// AST to cost or lint.
+pub fn analyse(digest: &Digest, schema: Option<&Schema>, linter: &Linter) -> Option<Analysis> {
     let statements = parse_sql(&digest.sample.sql, digest.dialect).ok()?;
     let statement = statements.first()?;
-    let cost = cost::estimate(statement, schema.map(|s| &s.catalog));
+    let catalog = schema.map(|s| &s.catalog);
+    let cost = cost::estimate(statement, catalog);
+    let violations = linter.check(&Context {
+        statement,
+        sql: &digest.sample.sql,
+        dialect: digest.dialect,
+        catalog,
+    });
     let (plan, plan_error) = match schema.and_then(|s| s.planner.as_ref()) {
         Some(conn) if cost.total > 0.0 => match explain_sqlite(conn, &digest.sample.sql) {
             Ok(p) => (Some(p.render()), None),
@@ -77,6 +85,7 @@ pub fn analyse(digest: &Digest, schema: Option<&Schema>) -> Option<Analysis> {
         cost,
         plan,
         plan_error,
+        violations,
     })
 }
 

@@ -42,11 +42,61 @@ pub enum Command {
         after_help = "Malformed lines are listed on stderr with file:line; the JSONL format is documented in samples/README.md."
     )]
     Events(EventsArgs),
+    /// Check statements against the lint rules: .sql files or captured workloads.
+    #[command(after_help = LINT_HELP)]
+    Lint(LintArgs),
+    /// List the lint rules, or print one rule's documentation.
+    Rules(RulesArgs),
     /// Print the normalized shape and fingerprint id of SQL statements.
     #[command(
         after_help = "Reads the statements from standard input when no SQL is given, one result per statement."
     )]
     Fingerprint(FingerprintArgs),
+}
+
+const LINT_HELP: &str = "\
+Each distinct statement is checked once and its findings are listed at every place it occurs.
+Rules are configured in sqlsift.toml ([rules] enable, disable, severity) and silenced per
+statement with a comment: -- sqlsift:ignore SQ001, select-star
+
+Exit codes:
+  0  no finding at or above the gate (default: warning)
+  1  findings at or above the gate
+  2  sqlsift could not do its job (bad arguments, unreadable input)";
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// .sql files, or captured workloads in any format `report` reads.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Input format, instead of detecting it per file.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub input_format: Option<Format>,
+
+    /// SQL dialect to parse with, instead of the input format's own.
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Option<Dialect>,
+
+    /// The database the statements run against (SQLite file, postgresql:// URL or
+    /// schema .sql file): rules about indexes, nullability and types need it.
+    #[arg(long, value_name = "DB|URL|FILE.sql")]
+    pub schema: Option<String>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Exit with 1 when a finding is at or above this severity (`none`: never)
+    /// [default: sqlsift.toml's fail_on, else warning].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_gate)]
+    pub fail_on: Option<Gate>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule's code (SQ001) or name (select-star); all rules when absent.
+    pub rule: Option<String>,
 }
 
 /// How inputs are read.

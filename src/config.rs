@@ -26,6 +26,9 @@ pub struct Config {
     pub schema: SchemaSection,
     /// The lowest severity of a new finding that fails `report` (`--fail-on` overrides).
     pub fail_on: Option<sqlsift_analyzer::detect::Severity>,
+    /// Which lint rules run, and at what severity.
+    #[serde(default)]
+    pub rules: sqlsift_rules::RulesConfig,
     /// Findings nobody wants to hear about.
     #[serde(default)]
     pub ignore: crate::report::gate::Ignore,

@@ -68,7 +68,8 @@ fn fail_on_sets_the_exit_code() {
 
     std::fs::write(dir.path().join("sqlsift.toml"), "fail_on = \"info\"\n").unwrap();
     let (code, r) = report(dir.path(), &sample(), &[]);
-    assert_eq!((code, r["gate"]["failing"].as_u64()), (1, Some(6)));
+    // Three loops, two batchable inserts, a duplicate, three unbounded reads (info).
+    assert_eq!((code, r["gate"]["failing"].as_u64()), (1, Some(9)));
     let (code, _) = report(dir.path(), &sample(), &["--fail-on", "none"]);
     assert_eq!(code, 0, "the flag overrides the file");
 }
@@ -133,7 +134,7 @@ fn ignored_tables_and_kinds_are_left_out() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("sqlsift.toml"),
-        "fail_on = \"warning\"\n[ignore]\ntables = [\"book_tags\", \"AUTHORS\"]\nrules = [\"batchable_insert\"]\n",
+        "fail_on = \"warning\"\n[ignore]\ntables = [\"book_tags\", \"AUTHORS\"]\nrules = [\"batchable_insert\", \"unbounded-select\"]\n",
     )
     .unwrap();
     let (code, r) = report(dir.path(), &sample(), &[]);

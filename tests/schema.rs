@@ -3,9 +3,11 @@
 //! plan beside it), a schema `.sql` file with row counts from sqlsift.toml,
 //! or a live PostgreSQL — and a bad schema is a clear usage error.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+#[path = "support/pg.rs"]
+mod pg;
 
 use assert_cmd::Command;
+use pg::PgDb;
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -140,59 +142,12 @@ fn a_bad_schema_is_a_usage_error_naming_it() {
     }
 }
 
-/// A fresh database on the server `SQLSIFT_PG_URL` names, dropped at the end.
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    fn url(&self) -> String {
-        let (base, _) = self.admin.rsplit_once('/').unwrap();
-        format!("{base}/{}", self.name)
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-#[allow(clippy::print_stdout)] // the skip must be visible in the test output
-fn pg_database() -> Option<PgDb> {
-    let Ok(admin) = std::env::var("SQLSIFT_PG_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "SQLSIFT_PG_URL is not set, and CI=true: the PostgreSQL schema test must run"
-        );
-        println!("skipped: SQLSIFT_PG_URL not set");
-        return None;
-    };
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let db = PgDb {
-        admin,
-        name: format!("sqlsift_schema_{}_{nanos}", std::process::id()),
-    };
-    let mut c = postgres::Client::connect(&db.admin, postgres::NoTls).expect("SQLSIFT_PG_URL");
-    c.batch_execute(&format!("CREATE DATABASE {}", db.name))
-        .unwrap();
-    Some(db)
-}
-
 #[test]
 fn live_postgresql_schema_gives_real_row_counts_and_indexes() {
-    let Some(db) = pg_database() else {
+    let Some(db) = PgDb::create("sqlsift_schema") else {
         return;
     };
-    let mut c = postgres::Client::connect(&db.url(), postgres::NoTls).unwrap();
+    let mut c = db.connect();
     let schema = std::fs::read_to_string(format!("{ROOT}/samples/orm/schema.sql")).unwrap();
     c.batch_execute(&schema).unwrap();
     c.batch_execute(

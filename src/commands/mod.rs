@@ -2,8 +2,10 @@
 
 mod events;
 mod fingerprint;
+mod lint;
 mod report;
 mod rewrite;
+mod rules;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::Events(args) => events::run(&args),
         Command::Rewrite(args) => rewrite::run(&args, &config),
+        Command::Lint(args) => lint::run(&args, &config),
+        Command::Rules(args) => rules::run(&args),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::{progress, report};
 pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     super::check_inputs(&args.input.inputs)?;
     let schema = Schema::load(args.schema.as_deref(), config)?;
+    let linter = sqlsift_rules::Linter::new(&config.rules)?;
     let bar = progress::for_inputs(&args.input.inputs);
     let opts = IngestOptions {
         format: args.input.input_format,
@@ -44,6 +45,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
             redact: args.redact,
             thresholds: config.thresholds,
             schema: schema.as_ref(),
+            linter: &linter,
         },
     );
     config.ignore.apply(&mut r);

@@ -17,6 +17,7 @@ pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
         detect: args.input.detect_config(config),
     };
     let workload = ingest(&args.input.inputs, &opts, None)?;
+    let linter = sqlsift_rules::Linter::new(&config.rules)?;
     let r = report::build(
         &workload,
         &report::Options {
@@ -25,6 +26,7 @@ pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
             redact: false,
             thresholds: config.thresholds,
             schema: None,
+            linter: &linter,
         },
     );
     let loops: Vec<&report::Finding> = r

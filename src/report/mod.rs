@@ -23,6 +23,7 @@ use sqlsift_analyzer::read::Malformed;
 use sqlsift_analyzer::redact::redact_sql;
 use sqlsift_analyzer::shapes::ShapeCache;
 use sqlsift_analyzer::workload::Workload;
+use sqlsift_rules::Linter;
 
 pub use json::write_json;
 pub use junit::write_junit;
@@ -40,9 +41,10 @@ pub const KIND_TITLES: &[(&str, &str)] = &[
         "scan_ratio",
         "Statements reading far more rows than they return",
     ),
+    ("lint", "Lint findings"),
 ];
 
-use crate::analysis::{Schema, analyse};
+use crate::analysis::{Analysis, Schema, analyse};
 use crate::cli::SortKey;
 
 /// Bumped on any breaking change to the JSON shape.
@@ -204,6 +206,8 @@ pub struct Options<'a> {
     pub thresholds: SlowConfig,
     /// The database's catalog (and planner) from `--schema`.
     pub schema: Option<&'a Schema>,
+    /// The lint rules `sqlsift.toml` enables.
+    pub linter: &'a Linter,
 }
 
 fn sort_value(d: &Digest, key: SortKey) -> f64 {
@@ -250,6 +254,23 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         None | Some(0) => digests.len(),
         Some(n) => n.min(digests.len()),
     };
+    // Every fingerprint is costed and linted (findings cover all of them);
+    // the list shows the top ones.
+    let mut analyses: FingerprintMap<Analysis> = digests
+        .iter()
+        .filter_map(|d| Some((d.id, analyse(d, opts.schema, opts.linter)?)))
+        .collect();
+    let mut findings: Vec<Finding> = detected(workload, &opts.thresholds)
+        .iter()
+        .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
+        .collect();
+    findings.extend(lint_findings(&digests, &analyses));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.total_ms.total_cmp(&a.total_ms))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
     let fingerprints = digests[..keep]
         .iter()
         .map(|d| {
@@ -258,8 +279,9 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
                 shapes
                     .get(d.id, &d.shape, &d.sample.sql, d.dialect)
                     .as_ref(),
+                analyses.remove(&d.id),
                 total_ms,
-                opts,
+                opts.redact,
             )
         })
         .collect();
@@ -284,10 +306,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             })
             .collect(),
         fingerprints,
-        findings: detected(workload, &opts.thresholds)
-            .iter()
-            .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
-            .collect(),
+        findings,
         malformed_lines: workload
             .malformed_lines
             .iter()
@@ -299,31 +318,66 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
     }
 }
 
-/// Every detector's findings — per unit (loops, duplicates, inserts) and
-/// over the whole workload (slow, scan ratio) — most serious and costly first.
+/// The lint rules' findings on every fingerprint, with its calls and time
+/// (a problem in a hot statement matters more).
+fn lint_findings(digests: &[&Digest], analyses: &FingerprintMap<Analysis>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for d in digests {
+        let Some(a) = analyses.get(&d.id) else {
+            continue;
+        };
+        for v in &a.violations {
+            out.push(Finding {
+                kind: "lint",
+                rule: Some(v.code.to_owned()),
+                rule_name: Some(v.name.to_owned()),
+                severity: v.severity,
+                status: "new",
+                origin: origin_of(d),
+                fingerprint: d.id.to_string(),
+                shape: d.shape.to_string(),
+                table: v.table.clone(),
+                columns: v.columns.clone(),
+                units: Vec::new(),
+                unit_count: 0,
+                loop_size: 0,
+                executions: d.calls,
+                total_ms: d.total_ms,
+                round_trips_saved: 0,
+                parent: None,
+                hit_rate: None,
+                message: format!("{} {}: {}", v.code, v.name, v.message),
+                fix: v.fix.as_ref().map(|note| Fix {
+                    sql: Vec::new(),
+                    note: note.clone(),
+                }),
+                rewrites: Vec::new(),
+                not_rewritten: None,
+            });
+        }
+    }
+    out
+}
+
+/// Every detector's findings: per unit (loops, duplicates, inserts) and
+/// over the whole workload (slow, scan ratio).
 fn detected(workload: &Workload, thresholds: &SlowConfig) -> Vec<detect::Finding> {
     let mut all = workload
         .detection
         .as_ref()
         .map_or_else(Vec::new, |det| det.findings(&workload.digests));
     all.extend(detect::slow::findings(&workload.digests, thresholds));
-    all.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.total_ms.total_cmp(&a.total_ms))
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
     all
 }
 
 fn fingerprint(
     d: &Digest,
     parsed: &sqlsift_analyzer::shapes::ParsedShape,
+    analysis: Option<Analysis>,
     total_ms: f64,
-    opts: &Options<'_>,
+    redact: bool,
 ) -> Fingerprint {
-    let analysis = analyse(d, opts.schema);
-    let (sample, sample_params) = if opts.redact {
+    let (sample, sample_params) = if redact {
         let norm = normalize(&d.sample.sql, d.dialect);
         (
             redact_sql(&d.sample.sql, &norm, d.dialect),

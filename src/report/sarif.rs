@@ -1,5 +1,5 @@
 //! The SARIF 2.1.0 report, for code-scanning dashboards (GitHub code
-//! scanning and others): one rule per finding kind, one result per finding,
+//! scanning and others): one rule per finding kind and lint rule, one result per finding,
 //! located at the file and line its statement was read from.
 
 use std::fmt::Write as _;
@@ -57,7 +57,9 @@ fn level(s: Severity) -> &'static str {
 /// # Errors
 /// When writing fails.
 pub fn write_sarif(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
-    let rules: Vec<Value> = KIND_RULES
+    // The detectors' kinds first, then every lint rule, from its own metadata.
+    let mut ids: Vec<&str> = KIND_RULES.iter().map(|(id, ..)| *id).collect();
+    let mut rules: Vec<Value> = KIND_RULES
         .iter()
         .map(|(id, name, short, full)| {
             json!({
@@ -71,18 +73,29 @@ pub fn write_sarif(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             })
         })
         .collect();
+    for rule in sqlsift_rules::registry() {
+        let m = rule.meta();
+        ids.push(m.code);
+        let doc = sqlsift_rules::render_doc(m);
+        rules.push(json!({
+            "id": m.code,
+            "name": m.name,
+            "shortDescription": {"text": m.summary},
+            "fullDescription": {"text": format!("{} {}", m.what, m.why)},
+            "help": {"text": doc, "markdown": doc},
+            "defaultConfiguration": {"level": level(m.severity)},
+            "properties": {"tags": ["sql", "lint"]},
+        }));
+    }
     let fallback = r.inputs.first().map(|i| i.path.as_str());
+    let baseline = !r.fixed.is_empty() || baseline_used(r);
     let results: Vec<Value> = r
         .findings
         .iter()
         .filter_map(|f| {
-            let index = KIND_RULES.iter().position(|(id, ..)| *id == f.kind)?;
-            Some(result(
-                f,
-                index,
-                fallback,
-                !r.fixed.is_empty() || baseline_used(r),
-            ))
+            let id = f.rule.as_deref().unwrap_or(f.kind);
+            let index = ids.iter().position(|x| *x == id)?;
+            Some(result(f, id, index, fallback, baseline))
         })
         .collect();
     let log = json!({
@@ -109,13 +122,19 @@ fn baseline_used(r: &Report) -> bool {
     r.findings.iter().any(|f| f.status == "known")
 }
 
-fn result(f: &Finding, rule_index: usize, fallback: Option<&str>, baseline: bool) -> Value {
+fn result(
+    f: &Finding,
+    rule_id: &str,
+    rule_index: usize,
+    fallback: Option<&str>,
+    baseline: bool,
+) -> Value {
     let (file, line) = match f.origin.as_deref().and_then(split_origin) {
         Some((file, line)) => (Some(file), line),
         None => (fallback, 1),
     };
     let mut v = json!({
-        "ruleId": f.kind,
+        "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": {"text": f.message},

@@ -149,17 +149,8 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// Findings grouped by kind, each with where it occurs and its fix.
 fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
-    for (kind, title) in [
-        ("n_plus_one", "N+1 loops"),
-        ("duplicate", "Duplicate reads"),
-        ("batchable_insert", "Batchable inserts"),
-        ("slow", "Slow statements"),
-        (
-            "scan_ratio",
-            "Statements reading far more rows than they return",
-        ),
-    ] {
-        let list: Vec<_> = r.findings.iter().filter(|f| f.kind == kind).collect();
+    for (kind, title) in super::KIND_TITLES {
+        let list: Vec<_> = r.findings.iter().filter(|f| f.kind == *kind).collect();
         if list.is_empty() {
             continue;
         }

@@ -152,7 +152,7 @@ mod tests {
                         n.shape.clone().into(),
                         crate::Dialect::Generic,
                         &e,
-                    ))
+                    ));
                 }
             }
         }

@@ -49,12 +49,19 @@ fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize)
 }
 
 fn has_code(text: &str, dialect: Dialect) -> bool {
-    tokenize(text, dialect).any(|t| {
-        !matches!(
-            t.kind,
-            Kind::Whitespace | Kind::LineComment | Kind::BlockComment
-        )
-    })
+    code_start(text, dialect).is_some()
+}
+
+/// Offset of the first token of `text` that is neither whitespace nor a comment.
+fn code_start(text: &str, dialect: Dialect) -> Option<usize> {
+    tokenize(text, dialect)
+        .find(|t| {
+            !matches!(
+                t.kind,
+                Kind::Whitespace | Kind::LineComment | Kind::BlockComment
+            )
+        })
+        .map(|t| t.start as usize)
 }
 
 /// `text[from..to]` without the whitespace the lexer skips, with its new start offset.
@@ -77,7 +84,10 @@ impl SqlFile {
             split_terminated(&self.buf, Dialect::Generic)
         };
         for (off, sql) in parts {
-            let line = self.buf_line + self.buf[..off].matches('\n').count() as u64;
+            // The statement keeps its leading comments (`-- sqlsift:ignore …`
+            // applies to it), but its line is that of its first code token.
+            let code = off + code_start(sql, Dialect::Generic).unwrap_or(0);
+            let line = self.buf_line + self.buf[..code].matches('\n').count() as u64;
             self.ready.push_back(Record::Event(QueryEvent {
                 sql: sql.to_owned(),
                 source: Some(std::sync::Arc::from("sql")),
@@ -147,7 +157,7 @@ mod tests {
 
     #[test]
     fn file_reader_reports_start_lines() {
-        let text = "\\connect app\nSELECT 1;\n\nSELECT\n  'a;\nb'\n  FROM t; SELECT 3;\nINSERT INTO t VALUES ($$;$$)";
+        let text = "\\connect app\nSELECT 1;\n\nSELECT\n  'a;\nb'\n  FROM t; SELECT 3;\nINSERT INTO t VALUES ($$;$$);\n-- why\n/* and\n how */ SELECT 4";
         let (ev, bad) = read(Format::Sql, text);
         assert!(bad.is_empty());
         let got: Vec<_> = ev
@@ -160,7 +170,8 @@ mod tests {
                 (2, "SELECT 1"),
                 (4, "SELECT\n  'a;\nb'\n  FROM t"),
                 (7, "SELECT 3"),
-                (8, "INSERT INTO t VALUES ($$;$$)")
+                (8, "INSERT INTO t VALUES ($$;$$)"),
+                (11, "-- why\n/* and\n how */ SELECT 4")
             ]
         );
     }

@@ -28,9 +28,16 @@ impl Rule for OrderByOrdinal {
             for o in order_by(q) {
                 if let Some(n) = integer(&o.expr) {
                     out.push(
-                        Violation::new(&META, format!("ORDER BY {n} sorts by the {n}th selected column, whatever it becomes"))
-                            .fix(format!("name the column or expression instead of position {n}"))
-                            .table(query_tables(q).into_iter().next()),
+                        Violation::new(
+                            &META,
+                            format!(
+                                "ORDER BY {n} sorts by select-list column #{n}, whatever it becomes"
+                            ),
+                        )
+                        .fix(format!(
+                            "name the column or expression instead of position {n}"
+                        ))
+                        .table(query_tables(q).into_iter().next()),
                     );
                 }
             }

@@ -1,0 +1,211 @@
+//! `sqlsift lint`: the lint rules over `.sql` files or captured workloads.
+//! Each distinct statement (by fingerprint) is checked once; its findings
+//! are reported at every place it occurs (the first 20).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use sqlsift_analyzer::Normalizer;
+use sqlsift_analyzer::detect::Severity;
+use sqlsift_analyzer::read::{self, Record};
+use sqlsift_analyzer::shapes::parse_sql;
+use sqlsift_rules::{Context, Linter};
+
+use crate::analysis::Schema;
+use crate::cli::{Gate, LintArgs, OutputFormat};
+use crate::config::Config;
+
+/// Places listed per finding; the count says how many there were.
+const MAX_PLACES: usize = 20;
+
+/// The JSON lint report.
+#[derive(Debug, Default, Serialize)]
+struct LintReport {
+    version: u32,
+    /// Statements read, and how many distinct ones were checked.
+    statements: u64,
+    distinct: u64,
+    findings: Vec<LintFinding>,
+    /// Statements sqlparser could not parse: not checked.
+    unparsed: Vec<Unparsed>,
+    malformed: u64,
+    malformed_lines: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LintFinding {
+    rule: &'static str,
+    rule_name: &'static str,
+    severity: Severity,
+    message: String,
+    fix: Option<String>,
+    table: Option<String>,
+    columns: Vec<String>,
+    fingerprint: String,
+    sql: String,
+    /// `file:line` of each occurrence (the first 20).
+    places: Vec<String>,
+    occurrences: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Unparsed {
+    place: String,
+    error: String,
+}
+
+pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    super::check_inputs(&args.inputs)?;
+    let linter = Linter::new(&config.rules)?;
+    let schema = Schema::load(args.schema.as_deref(), config)?;
+    let mut report = LintReport {
+        version: 1,
+        ..LintReport::default()
+    };
+    // Fingerprint → indexes into report.findings of its violations.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    for path in &args.inputs {
+        let (format, records) = read::open(path, args.input_format, None)?;
+        let dialect = args.dialect.unwrap_or(format.dialect());
+        let mut normalizer = Normalizer::new(dialect);
+        for record in records {
+            let event = match record {
+                Record::Event(e) => e,
+                Record::Malformed(m) => {
+                    report.malformed += 1;
+                    if report.malformed_lines.len() < 1000 {
+                        report.malformed_lines.push(m.to_string());
+                    }
+                    continue;
+                }
+            };
+            report.statements += 1;
+            let place = event.origin.as_ref().map_or_else(
+                || path.display().to_string(),
+                |o| format!("{}:{}", o.file, o.line),
+            );
+            let id = normalizer.normalize(&event.sql).id;
+            if let Some(found) = seen.get(&id.0) {
+                for &i in found {
+                    let f = &mut report.findings[i];
+                    f.occurrences += 1;
+                    if f.places.len() < MAX_PLACES {
+                        f.places.push(place.clone());
+                    }
+                }
+                continue;
+            }
+            report.distinct += 1;
+            let statements = match parse_sql(&event.sql, dialect) {
+                Ok(s) => s,
+                Err(error) => {
+                    report.unparsed.push(Unparsed { place, error });
+                    seen.insert(id.0, Vec::new());
+                    continue;
+                }
+            };
+            let mut found = Vec::new();
+            for statement in &statements {
+                let ctx = Context {
+                    statement,
+                    sql: &event.sql,
+                    dialect,
+                    catalog: schema.as_ref().map(|s| &s.catalog),
+                };
+                for v in linter.check(&ctx) {
+                    found.push(report.findings.len());
+                    report.findings.push(LintFinding {
+                        rule: v.code,
+                        rule_name: v.name,
+                        severity: v.severity,
+                        message: v.message,
+                        fix: v.fix,
+                        table: v.table,
+                        columns: v.columns,
+                        fingerprint: id.to_string(),
+                        sql: event.sql.clone(),
+                        places: vec![place.clone()],
+                        occurrences: 1,
+                    });
+                }
+            }
+            seen.insert(id.0, found);
+        }
+    }
+    let fail_on = match args.fail_on {
+        Some(Gate::Off) => None,
+        Some(Gate::At(s)) => Some(s),
+        None => Some(config.fail_on.unwrap_or(Severity::Warning)),
+    };
+    let failing = fail_on.map_or(0, |g| {
+        report.findings.iter().filter(|f| f.severity >= g).count()
+    });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => write_text(&report, fail_on, failing, &mut out)?,
+    }
+    out.flush()?;
+    Ok(if failing > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_text(
+    r: &LintReport,
+    fail_on: Option<Severity>,
+    failing: usize,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    for f in &r.findings {
+        let more = if f.occurrences > 1 {
+            format!(" (and {} more)", f.occurrences - 1)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{}: {} {} [{}] {}{more}",
+            f.places[0], f.rule, f.rule_name, f.severity, f.message
+        )?;
+        if let Some(fix) = &f.fix {
+            writeln!(out, "    fix: {fix}")?;
+        }
+    }
+    for u in &r.unparsed {
+        writeln!(
+            out,
+            "{}: not checked: sqlparser cannot parse it: {}",
+            u.place, u.error
+        )?;
+    }
+    for m in r.malformed_lines.iter().take(10) {
+        writeln!(out, "{m}")?;
+    }
+    let count = |s| r.findings.iter().filter(|f| f.severity == s).count();
+    writeln!(
+        out,
+        "\n{} finding(s) ({} error, {} warning, {} info) in {} statement(s), {} distinct; {} not parsed; {} malformed line(s)",
+        r.findings.len(),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        r.statements,
+        r.distinct,
+        r.unparsed.len(),
+        r.malformed
+    )?;
+    if let Some(level) = fail_on {
+        if failing > 0 {
+            writeln!(out, "{failing} finding(s) at or above {level}: failing.")?;
+        }
+    }
+    Ok(())
+}
