@@ -13,7 +13,7 @@ use crate::time::Timestamp;
 pub const EXACT_MAX: usize = 64;
 
 /// One real execution kept as an example: the slowest seen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     pub sql: String,
     pub params: Vec<Option<String>>,
@@ -21,8 +21,9 @@ pub struct Sample {
     pub origin: Option<Origin>,
 }
 
-/// Everything sqlsift keeps about one fingerprint.
-#[derive(Clone)]
+/// Everything sqlsift keeps about one fingerprint; serializable whole
+/// (sketch included), so that a store can merge it exactly later.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Digest {
     pub id: Fingerprint,
     pub shape: Arc<str>,

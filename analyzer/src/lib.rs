@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod digest;
 pub mod event;
 pub mod facts;
+pub mod interceptor;
 pub mod lexer;
 pub mod normalize;
 pub mod read;
