@@ -4,6 +4,7 @@
 //! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
 //! ([`digest`], [`workload`]).
 
+pub mod adapt;
 pub mod catalog;
 pub mod detect;
 pub mod dialect;
