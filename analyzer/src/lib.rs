@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod read;
 pub mod redact;
 pub mod shapes;
+pub mod store;
 pub mod time;
 pub mod units;
 pub mod values;
