@@ -40,6 +40,11 @@ pub enum Command {
         after_help = "Reads the statements from standard input when no SQL is given, one result per statement."
     )]
     Fingerprint(FingerprintArgs),
+    /// Digest captured workloads into a store file, merged with what it already holds.
+    #[command(
+        after_help = "The store is a SQLite file (WAL): several ingests and processes may write it; `sqlsift report --store FILE` reads it."
+    )]
+    Ingest(IngestArgs),
 }
 
 /// How inputs are read.
@@ -81,6 +86,8 @@ impl InputArgs {
 }
 
 #[derive(Debug, Args)]
+// Inputs are optional when a store holds the workload.
+#[command(mut_arg("inputs", |a| a.required(false).required_unless_present("store")))]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -100,6 +107,20 @@ pub struct ReportArgs {
     /// Replace literal values in samples and parameters (captured SQL carries personal data).
     #[arg(long)]
     pub redact: bool,
+
+    /// Report the workload a store file holds (`sqlsift ingest --store`), merged with any inputs.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The store file to merge into (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
 }
 
 #[derive(Debug, Args)]

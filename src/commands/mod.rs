@@ -2,6 +2,7 @@
 
 mod events;
 mod fingerprint;
+mod ingest;
 mod report;
 mod rewrite;
 
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::Events(args) => events::run(&args),
         Command::Rewrite(args) => rewrite::run(&args),
+        Command::Ingest(args) => ingest::run(&args),
     }
 }
 

@@ -3,24 +3,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use sqlsift_analyzer::workload::{IngestOptions, ingest};
-
 use crate::cli::{OutputFormat, ReportArgs};
-use crate::{progress, report};
+use crate::report;
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
-    let bar = progress::for_inputs(&args.input.inputs);
-    let opts = IngestOptions {
-        format: args.input.input_format,
-        dialect: args.input.dialect,
-        detect: args.input.detect_config(),
-    };
-    let callback = bar.as_ref().map(progress::callback);
-    let workload = ingest(&args.input.inputs, &opts, callback.as_ref())?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let workload = super::ingest::read_inputs(&args.input)?;
+    let workload = super::ingest::with_store(workload, args.store.as_deref())?;
     let top = match (args.top, args.format) {
         (Some(n), _) => Some(n),
         (None, OutputFormat::Text) => Some(20),
