@@ -180,6 +180,15 @@ impl Store {
     /// # Errors
     /// When SQLite fails or stored data cannot be read.
     pub fn load(&self) -> Result<Workload, StoreError> {
+        // One read transaction: every table as of one commit, whatever other
+        // processes save meanwhile (WAL readers see a fixed snapshot).
+        let tx = self.conn.unchecked_transaction()?;
+        let workload = self.read_all()?;
+        tx.finish()?;
+        Ok(workload)
+    }
+
+    fn read_all(&self) -> Result<Workload, StoreError> {
         let mut workload = Workload::default();
         let mut stmt = self.conn.prepare("SELECT body FROM digests")?;
         let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
