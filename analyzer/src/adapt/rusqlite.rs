@@ -43,6 +43,9 @@ static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 
 /// A statement between its start and its profile event.
 struct Running {
+    /// Where SQLite keeps the statement's text: the same address at its
+    /// start and its end, so it tells statements running at once apart.
+    text_at: usize,
     started: Instant,
     sql: String,
     rows: u64,
@@ -58,8 +61,14 @@ struct Tracer {
     /// come from the statement's `Instant` without a second clock read.
     epoch_micros: i64,
     epoch: Instant,
-    running: Option<Running>,
+    /// Statements started and not yet finished, most recent last: an
+    /// application may run lookups while it steps through an outer query.
+    running: Vec<Running>,
 }
+
+/// Statements open at once beyond this are forgotten, oldest first (one
+/// whose end never came, or an application holding that many cursors).
+const MAX_RUNNING: usize = 16;
 
 impl Tracer {
     fn on(&mut self, event: TraceEvent<'_>) {
@@ -71,22 +80,31 @@ impl Tracer {
                     Capture::Values => stmt.expanded_sql().unwrap_or_else(|| text.to_owned()),
                     Capture::Text => text.to_owned(),
                 };
-                self.running = Some(Running {
+                if self.running.len() == MAX_RUNNING {
+                    self.running.remove(0);
+                }
+                self.running.push(Running {
+                    text_at: text.as_ptr() as usize,
                     started: Instant::now(),
                     sql,
                     rows: 0,
                 });
             }
+            // Rows belong to the innermost statement: an outer query steps
+            // only once the lookups its previous row started are done.
             TraceEvent::Row(_) => {
-                if let Some(r) = self.running.as_mut() {
+                if let Some(r) = self.running.last_mut() {
                     r.rows += 1;
                 }
             }
-            TraceEvent::Profile(..) => {
-                let Some(r) = self.running.take() else {
+            TraceEvent::Profile(stmt, _) => {
+                let elapsed = Instant::now();
+                let text_at = stmt.sql().as_ptr() as usize;
+                let Some(i) = self.running.iter().rposition(|r| r.text_at == text_at) else {
                     return;
                 };
-                let elapsed = r.started.elapsed();
+                let r = self.running.remove(i);
+                let elapsed = elapsed.duration_since(r.started);
                 let since_epoch = r.started.saturating_duration_since(self.epoch);
                 let ts = self
                     .epoch_micros
@@ -135,7 +153,7 @@ pub fn attach(
         session: Arc::from(format!("sqlite:{n}")),
         epoch_micros,
         epoch: Instant::now(),
-        running: None,
+        running: Vec::with_capacity(MAX_RUNNING),
     };
     conn.trace_v2(
         TraceEventCodes::SQLITE_TRACE_STMT
@@ -238,6 +256,7 @@ mod tests {
             .find(|f| f.kind == FindingKind::NPlusOne)
             .expect("the lookups are a loop");
         assert_eq!((n1.loop_size, n1.parent), (8, Some(parent.id)));
+        assert_eq!(n1.unit_count, 1, "one session: the loops make one unit");
         let example = n1.example.as_ref().unwrap();
         let keys: Vec<&str> = example
             .iterations
@@ -253,5 +272,32 @@ mod tests {
         let lookups = digest(&w, "SELECT name FROM authors WHERE id = ?1");
         assert_eq!(lookups.sample.sql, "SELECT name FROM authors WHERE id = ?1");
         assert_eq!(lookups.calls, 8);
+    }
+
+    #[test]
+    fn an_open_cursor_and_the_lookups_inside_it_are_all_recorded() {
+        let interceptor = Interceptor::start(InterceptorConfig::default()).unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);",
+        )
+        .unwrap();
+        attach(&mut conn, interceptor.recorder(), Capture::Text).unwrap();
+        let mut outer = conn.prepare("SELECT id FROM t ORDER BY id").unwrap();
+        let mut rows = outer.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            let id: i64 = row.get(0).unwrap();
+            conn.query_row("SELECT id FROM t WHERE id = ?", [id], |_| Ok(()))
+                .unwrap();
+        }
+        drop(rows);
+        drop(outer);
+        let w = interceptor.shutdown().unwrap();
+        let cursor = digest(&w, "SELECT id FROM t ORDER BY id");
+        let lookups = digest(&w, "SELECT id FROM t WHERE id = ?");
+        // The outer statement ends last, yet keeps its own start, rows and time.
+        assert_eq!((cursor.calls, cursor.rows), (1, 3));
+        assert_eq!((lookups.calls, lookups.rows), (3, 3));
+        assert!(cursor.total_ms > lookups.total_ms / 3.0);
     }
 }
