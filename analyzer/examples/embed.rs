@@ -9,7 +9,7 @@ use std::io::Write;
 
 use rusqlite::Connection;
 use sqlsift_analyzer::Dialect;
-use sqlsift_analyzer::adapt::rusqlite::{Capture, attach};
+use sqlsift_analyzer::adapt::rusqlite::{Capture, attach, detach};
 use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -45,7 +45,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         page.push(format!("{title} by {author}"));
     }
 
-    // 4. Ask what the background pipeline saw so far (the application keeps running).
+    // 4. Ask what the background pipeline saw so far (the application keeps
+    //    running). The adaptor hands statements over in batches; detaching
+    //    (or closing the connection) hands over the last one.
+    detach(&mut conn)?;
     let snapshot = interceptor
         .snapshot()
         .ok_or("the interceptor's pipeline stopped")?;

@@ -11,8 +11,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::detect::{DetectConfig, Finding};
 use crate::dialect::Dialect;
@@ -23,7 +24,8 @@ use crate::workload::{Aggregator, Stager, Workload};
 /// How the interceptor is set up.
 #[derive(Debug, Clone, Copy)]
 pub struct InterceptorConfig {
-    /// Events the channel holds before new ones are dropped.
+    /// Entries the queue holds before new ones are dropped: single events,
+    /// or an adaptor's batches ([`Recorder::record_all`]).
     pub capacity: usize,
     /// The dialect the recorded SQL is lexed and parsed with.
     pub dialect: Dialect,
@@ -59,6 +61,8 @@ pub struct Snapshot {
 /// What travels to the background thread.
 enum Message {
     Event(QueryEvent),
+    /// Events an adaptor gathered: one channel operation for many statements.
+    Events(Vec<QueryEvent>),
     /// Answer with a snapshot once every earlier message is aggregated.
     Snapshot(SyncSender<Snapshot>),
     /// Aggregate nothing more: recorders may outlive the interceptor (an
@@ -92,6 +96,20 @@ impl Recorder {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Queues `events` together as one entry of the queue (an adaptor's
+    /// batch), or drops and counts them all when it is full. Never blocks.
+    pub fn record_all(&self, events: Vec<QueryEvent>) {
+        let n = events.len() as u64;
+        if n == 0 {
+            return;
+        }
+        let counter = match self.tx.try_send(Message::Events(events)) {
+            Ok(()) => &self.counters.recorded,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => &self.counters.dropped,
+        };
+        counter.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Events dropped so far.
@@ -171,15 +189,39 @@ impl Drop for Interceptor {
     }
 }
 
-/// The background thread: aggregates until every sender is gone.
+/// The first and the longest pause of the pipeline on an empty queue: the
+/// longest bounds how late an idle pipeline answers a snapshot.
+const MIN_PAUSE: Duration = Duration::from_micros(100);
+const MAX_PAUSE: Duration = Duration::from_millis(20);
+
+/// The background thread: aggregates until told to stop.
+///
+/// It polls the queue, backing off while it is empty, instead of parking on
+/// it: with a parked receiver every `record` pays a futex wake-up, measured
+/// at ≈ 5 µs per statement on the application's thread (bench/README.md).
 fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -> Workload {
     let mut stager = Stager::new(config.dialect);
     let mut aggregator = Aggregator::new(config.dialect, config.detect);
-    for message in rx {
+    let mut pause = Duration::ZERO;
+    loop {
+        let message = match rx.try_recv() {
+            Ok(m) => {
+                pause = Duration::ZERO;
+                m
+            }
+            Err(TryRecvError::Empty) => {
+                pause = (pause * 2).clamp(MIN_PAUSE, MAX_PAUSE);
+                std::thread::sleep(pause);
+                continue;
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         match message {
-            Message::Event(e) => {
-                let (marks, shape) = stager.stage(&e);
-                aggregator.add(e, &marks, shape.as_deref());
+            Message::Event(e) => add(&mut stager, &mut aggregator, e),
+            Message::Events(events) => {
+                for e in events {
+                    add(&mut stager, &mut aggregator, e);
+                }
             }
             Message::Stop => break,
             Message::Snapshot(reply) => {
@@ -198,6 +240,11 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
         }
     }
     aggregator.finish()
+}
+
+fn add(stager: &mut Stager, aggregator: &mut Aggregator, e: QueryEvent) {
+    let (marks, shape) = stager.stage(&e);
+    aggregator.add(e, &marks, shape.as_deref());
 }
 
 #[cfg(test)]
@@ -268,6 +315,27 @@ mod tests {
         assert_eq!(snap.events, snap.recorded);
         let w = interceptor.shutdown().unwrap();
         assert_eq!(w.dropped, snap.dropped);
+    }
+
+    #[test]
+    fn a_batch_is_queued_whole_or_dropped_whole() {
+        let interceptor = Interceptor::start(InterceptorConfig {
+            capacity: 2,
+            ..InterceptorConfig::default()
+        })
+        .unwrap();
+        let r = interceptor.recorder();
+        let mut sent = 0;
+        while r.dropped() == 0 {
+            r.record_all((0..64).map(|i| lookup("batch", i)).collect());
+            sent += 64;
+        }
+        let snap = interceptor.snapshot().unwrap();
+        assert_eq!(snap.dropped % 64, 0);
+        assert_eq!(
+            (snap.recorded + snap.dropped, snap.events),
+            (sent, snap.recorded)
+        );
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! The hook runs on the application's thread, so it does as little as it
 //! can: it notes the statement's text and an [`Instant`] when the statement
 //! starts (SQLite's own profile duration has 1 ms resolution), counts result
-//! rows, and at the profile event hands one [`QueryEvent`] to a non-blocking
-//! [`Recorder`]. Fingerprinting and everything else happen on the
-//! interceptor's background thread.
+//! rows, and at the profile event adds one [`QueryEvent`] to a batch.
+//! Batches go to the non-blocking [`Recorder`] at [`BATCH`] statements, at
+//! the first statement to end [`BATCH_AGE`] after the batch began, and when
+//! the hook goes ([`detach`], or the connection closing) — so a snapshot
+//! taken while a connection is idle may miss its last few statements.
+//! Fingerprinting and everything else happen on the interceptor's background
+//! thread.
 //!
 //! Bound values: rusqlite's trace hook offers no safe access to a
 //! statement's bindings other than `expanded_sql()` (the text with every
@@ -17,7 +21,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ::rusqlite::Connection;
 use ::rusqlite::trace::{TraceEvent, TraceEventCodes};
@@ -37,6 +41,12 @@ pub enum Capture {
     /// but executions differing only in bound values look alike.
     Text,
 }
+
+/// Statements handed to the interceptor at once: one queue operation, not one each.
+pub const BATCH: usize = 64;
+
+/// A batch older than this goes at the next statement's end, however small.
+pub const BATCH_AGE: Duration = Duration::from_millis(10);
 
 /// Names each attached connection's session uniquely within the process.
 static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
@@ -64,6 +74,9 @@ struct Tracer {
     /// Statements started and not yet finished, most recent last: an
     /// application may run lookups while it steps through an outer query.
     running: Vec<Running>,
+    /// Finished statements not yet handed over, and when the first one ended.
+    batch: Vec<QueryEvent>,
+    batch_began: Instant,
 }
 
 /// Statements open at once beyond this are forgotten, oldest first (one
@@ -98,30 +111,52 @@ impl Tracer {
                 }
             }
             TraceEvent::Profile(stmt, _) => {
-                let elapsed = Instant::now();
+                let ended = Instant::now();
                 let text_at = stmt.sql().as_ptr() as usize;
                 let Some(i) = self.running.iter().rposition(|r| r.text_at == text_at) else {
                     return;
                 };
                 let r = self.running.remove(i);
-                let elapsed = elapsed.duration_since(r.started);
+                let elapsed = ended.duration_since(r.started);
                 let since_epoch = r.started.saturating_duration_since(self.epoch);
                 let ts = self
                     .epoch_micros
                     .saturating_add(i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX));
                 // Only a query produces rows; a write's zero is not a row count.
                 let rows = (r.rows > 0 || returns_rows(&r.sql)).then_some(r.rows);
-                self.recorder.record(QueryEvent {
+                if self.batch.is_empty() {
+                    self.batch_began = ended;
+                }
+                self.batch.push(QueryEvent {
                     ts: Some(Timestamp(ts)),
                     duration_ms: Some(elapsed.as_secs_f64() * 1000.0),
                     rows,
                     session: Some(self.session.clone()),
                     ..QueryEvent::new(r.sql)
                 });
+                if self.batch.len() == BATCH || ended.duration_since(self.batch_began) >= BATCH_AGE
+                {
+                    self.flush();
+                }
             }
             // Connection close, and events later SQLite versions may add.
             _ => {}
         }
+    }
+}
+
+impl Tracer {
+    fn flush(&mut self) {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.recorder.record_all(batch);
+    }
+}
+
+/// The hook goes (detached, replaced, or its connection closed): what it
+/// gathered goes too.
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -133,8 +168,8 @@ fn returns_rows(sql: &str) -> bool {
         .any(|k| word.len() >= k.len() && word[..k.len()].eq_ignore_ascii_case(k))
 }
 
-/// Records every statement `conn` runs into `recorder`, until [`detach`].
-/// Replaces any trace callback the connection had.
+/// Records every statement `conn` runs into `recorder`, until [`detach`]
+/// (or the connection closes). Replaces any trace callback the connection had.
 ///
 /// # Errors
 /// When SQLite refuses the hook.
@@ -154,6 +189,8 @@ pub fn attach(
         epoch_micros,
         epoch: Instant::now(),
         running: Vec::with_capacity(MAX_RUNNING),
+        batch: Vec::with_capacity(BATCH),
+        batch_began: Instant::now(),
     };
     conn.trace_v2(
         TraceEventCodes::SQLITE_TRACE_STMT
@@ -163,7 +200,7 @@ pub fn attach(
     )
 }
 
-/// Stops recording `conn`'s statements.
+/// Stops recording `conn`'s statements, handing over those not yet handed over.
 ///
 /// # Errors
 /// When SQLite refuses to clear the hook.
@@ -292,6 +329,8 @@ mod tests {
         }
         drop(rows);
         drop(outer);
+        // Closing the connection hands over its last batch.
+        drop(conn);
         let w = interceptor.shutdown().unwrap();
         let cursor = digest(&w, "SELECT id FROM t ORDER BY id");
         let lookups = digest(&w, "SELECT id FROM t WHERE id = ?");
