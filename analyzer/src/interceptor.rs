@@ -62,12 +62,21 @@ pub struct Snapshot {
 enum Message {
     Event(QueryEvent),
     /// Events an adaptor gathered: one channel operation for many statements.
-    Events(Vec<QueryEvent>),
+    Events(Batch),
     /// Answer with a snapshot once every earlier message is aggregated.
     Snapshot(SyncSender<Snapshot>),
     /// Aggregate nothing more: recorders may outlive the interceptor (an
     /// adaptor keeps one per connection), so their senders cannot end it.
     Stop,
+}
+
+/// Events of one session, handed over together.
+struct Batch {
+    /// Set on each event without one, on the pipeline's thread: the
+    /// application's thread then touches the session's reference count once
+    /// per batch, not once per event.
+    session: Option<Arc<str>>,
+    events: Vec<QueryEvent>,
 }
 
 /// The counters recorders and the interceptor share.
@@ -100,12 +109,17 @@ impl Recorder {
 
     /// Queues `events` together as one entry of the queue (an adaptor's
     /// batch), or drops and counts them all when it is full. Never blocks.
-    pub fn record_all(&self, events: Vec<QueryEvent>) {
+    /// Events without a session get `session`.
+    pub fn record_all(&self, session: Option<&Arc<str>>, events: Vec<QueryEvent>) {
         let n = events.len() as u64;
         if n == 0 {
             return;
         }
-        let counter = match self.tx.try_send(Message::Events(events)) {
+        let batch = Batch {
+            session: session.cloned(),
+            events,
+        };
+        let counter = match self.tx.try_send(Message::Events(batch)) {
             Ok(()) => &self.counters.recorded,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => &self.counters.dropped,
         };
@@ -218,8 +232,11 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
         };
         match message {
             Message::Event(e) => add(&mut stager, &mut aggregator, e),
-            Message::Events(events) => {
-                for e in events {
+            Message::Events(batch) => {
+                for mut e in batch.events {
+                    if e.session.is_none() {
+                        e.session.clone_from(&batch.session);
+                    }
                     add(&mut stager, &mut aggregator, e);
                 }
             }
@@ -327,7 +344,7 @@ mod tests {
         let r = interceptor.recorder();
         let mut sent = 0;
         while r.dropped() == 0 {
-            r.record_all((0..64).map(|i| lookup("batch", i)).collect());
+            r.record_all(None, (0..64).map(|i| lookup("batch", i)).collect());
             sent += 64;
         }
         let snap = interceptor.snapshot().unwrap();
@@ -335,6 +352,27 @@ mod tests {
         assert_eq!(
             (snap.recorded + snap.dropped, snap.events),
             (sent, snap.recorded)
+        );
+    }
+
+    #[test]
+    fn a_batch_without_sessions_gets_the_batch_session() {
+        let interceptor = Interceptor::start(InterceptorConfig::default()).unwrap();
+        let r = interceptor.recorder();
+        let untagged = |from: u64| {
+            (from..from + 5)
+                .map(|id| lookup("", id))
+                .map(|e| QueryEvent { session: None, ..e })
+                .collect()
+        };
+        r.record_all(Some(&Arc::from("conn:1")), untagged(0));
+        r.record_all(Some(&Arc::from("conn:2")), untagged(100));
+        let w = interceptor.shutdown().unwrap();
+        let findings = w.detection.unwrap().findings(&w.digests);
+        assert_eq!(
+            (findings[0].unit_count, findings[0].loop_size),
+            (2, 5),
+            "two sessions, two loops"
         );
     }
 

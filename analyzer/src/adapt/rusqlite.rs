@@ -131,7 +131,6 @@ impl Tracer {
                     ts: Some(Timestamp(ts)),
                     duration_ms: Some(elapsed.as_secs_f64() * 1000.0),
                     rows,
-                    session: Some(self.session.clone()),
                     ..QueryEvent::new(r.sql)
                 });
                 if self.batch.len() == BATCH || ended.duration_since(self.batch_began) >= BATCH_AGE
@@ -148,7 +147,7 @@ impl Tracer {
 impl Tracer {
     fn flush(&mut self) {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        self.recorder.record_all(batch);
+        self.recorder.record_all(Some(&self.session), batch);
     }
 }
 
