@@ -59,6 +59,8 @@ pub struct Snapshot {
 }
 
 /// What travels to the background thread.
+// A boxed event would cost an allocation per `record`; the queue's slots are this size anyway.
+#[allow(clippy::large_enum_variant)]
 enum Message {
     Event(QueryEvent),
     /// Events an adaptor gathered: one channel operation for many statements.

@@ -261,13 +261,13 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
     });
     let (stx, srx) = sync_channel::<Vec<Staged>>(8);
     let normalizing = std::thread::spawn(move || {
-        let mut stager = Stager::new(dialect);
+        let mut normalize = Stager::new(dialect);
         for batch in rx {
             let staged = batch
                 .into_iter()
                 .map(|r| match r {
                     Record::Event(e) => {
-                        let (marks, shape) = stager.stage(&e);
+                        let (marks, shape) = normalize.stage(&e);
                         Staged::Event(e, marks, shape)
                     }
                     Record::Malformed(m) => Staged::Malformed(m),

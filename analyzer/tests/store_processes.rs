@@ -5,6 +5,7 @@
 //! processes, each with its own SQLite connection, as `sqlsift ingest` runs
 //! are in practice.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -25,14 +26,20 @@ const SHAPES: u32 = 1500;
 fn batch(tag: &str) -> Workload {
     let mut jsonl = String::new();
     for j in 0..SHAPES {
-        jsonl += &format!(
-            "{{\"sql\":\"SELECT c{j} FROM wide WHERE id = {j}\",\"session\":\"{tag}-a\",\"duration_ms\":0.5,\"rows\":1}}\n"
-        );
+        writeln!(
+            jsonl,
+            "{{\"sql\":\"SELECT c{j} FROM wide WHERE id = {j}\",\"session\":\"{tag}-a\",\"duration_ms\":0.5,\"rows\":1}}"
+        )
+
+        .unwrap();
     }
     for k in 0..6 {
-        jsonl += &format!(
-            "{{\"sql\":\"SELECT * FROM items WHERE order_id = {k}\",\"session\":\"{tag}-b\",\"duration_ms\":0.25,\"rows\":2}}\n"
-        );
+        writeln!(
+            jsonl,
+            "{{\"sql\":\"SELECT * FROM items WHERE order_id = {k}\",\"session\":\"{tag}-b\",\"duration_ms\":0.25,\"rows\":2}}"
+        )
+
+        .unwrap();
     }
     let records = from_reader(
         Format::Jsonl,

@@ -334,6 +334,8 @@ fn decode<T: DeserializeOwned>(what: &'static str, body: &str) -> Result<T, Stor
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::detect::FindingKind;
     use crate::read::{Format, from_reader};
@@ -344,18 +346,26 @@ mod tests {
     fn workload(first_session: u32, sessions: u32) -> Workload {
         let mut jsonl = String::new();
         for s in first_session..first_session + sessions {
-            jsonl += &format!(
-                "{{\"sql\":\"SELECT id FROM posts WHERE user_id = {s}\",\"session\":\"s{s}\",\"duration_ms\":1.5,\"rows\":6}}\n"
-            );
+            writeln!(
+                jsonl,
+                "{{\"sql\":\"SELECT id FROM posts WHERE user_id = {s}\",\"session\":\"s{s}\",\"duration_ms\":1.5,\"rows\":6}}"
+            )
+
+            .unwrap();
             for k in 0..6 {
-                jsonl += &format!(
-                    "{{\"sql\":\"SELECT * FROM comments WHERE post_id = {}\",\"session\":\"s{s}\",\"duration_ms\":0.{k}5,\"rows\":2}}\n",
+                writeln!(
+                    jsonl,
+                    "{{\"sql\":\"SELECT * FROM comments WHERE post_id = {}\",\"session\":\"s{s}\",\"duration_ms\":0.{k}5,\"rows\":2}}",
                     s * 10 + k
-                );
+                )
+                .unwrap();
             }
-            jsonl += &format!(
-                "{{\"sql\":\"UPDATE users SET seen = 1 WHERE id = {s}\",\"session\":\"s{s}\",\"duration_ms\":2}}\n"
-            );
+            writeln!(
+                jsonl,
+                "{{\"sql\":\"UPDATE users SET seen = 1 WHERE id = {s}\",\"session\":\"s{s}\",\"duration_ms\":2}}"
+            )
+
+            .unwrap();
         }
         let records = from_reader(
             Format::Jsonl,
@@ -369,14 +379,13 @@ mod tests {
         Store::open(&dir.path().join("s.db"), StoreOptions::default()).unwrap()
     }
 
+    /// A digest's shape, calls, rows, total and p50 (in µs).
+    type DigestFigures = (String, u64, u64, i64, Option<i64>);
+    /// A finding's kind, units, executions and largest loop.
+    type FindingFigures = (FindingKind, u64, u64, u64);
+
     /// What a report counts: per shape calls, rows, total and p50; totals; loops.
-    fn figures(
-        w: &Workload,
-    ) -> (
-        Vec<(String, u64, u64, i64, Option<i64>)>,
-        u64,
-        Vec<(FindingKind, u64, u64, u64)>,
-    ) {
+    fn figures(w: &Workload) -> (Vec<DigestFigures>, u64, Vec<FindingFigures>) {
         let mut digests: Vec<_> = w
             .digests
             .values()
