@@ -121,6 +121,10 @@ pub struct IngestArgs {
     /// The store file to merge into (created if missing).
     #[arg(long, value_name = "FILE")]
     pub store: PathBuf,
+
+    /// Also keep the last N raw events in the store (the newest N over all ingests).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_events: u64,
 }
 
 #[derive(Debug, Args)]

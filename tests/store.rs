@@ -157,6 +157,41 @@ fn two_ingests_into_one_store_report_what_the_whole_capture_does() {
 }
 
 #[test]
+fn ingest_keeps_the_newest_raw_events_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), "first.jsonl", &capture(0..2));
+    let second = write(dir.path(), "second.jsonl", &capture(2..3));
+    let store = dir.path().join("raw.db");
+    let path = store.display().to_string();
+    sqlsift()
+        .args(["ingest", &first, "--store", &path])
+        .assert()
+        .success();
+    for input in [&first, &second] {
+        sqlsift()
+            .args(["ingest", input, "--store", &path, "--keep-events", "5"])
+            .assert()
+            .success();
+    }
+    let kept = sqlsift_analyzer::store::Store::open(&store, Default::default())
+        .unwrap()
+        .events()
+        .unwrap();
+    let sql: Vec<&str> = kept.iter().map(|e| e.sql.as_str()).collect();
+    let newest: Vec<String> = capture(2..3)
+        .lines()
+        .skip(7)
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["sql"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sql, newest, "the last 5 events of the last ingest");
+}
+
+#[test]
 fn a_file_that_is_not_a_store_is_an_error_with_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     let junk = write(dir.path(), "junk.db", &"not sqlite ".repeat(500));
@@ -165,6 +200,18 @@ fn a_file_that_is_not_a_store_is_an_error_with_exit_code_2() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("cannot open as a sqlsift store"));
+}
+
+#[test]
+fn a_missing_store_is_an_error_not_an_empty_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    sqlsift()
+        .args(["report", "--store", &missing.display().to_string()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such store file"));
+    assert!(!missing.exists());
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! [`QueryEvent`] all sources produce, reads logs into events ([`read`]),
 //! normalizes statements into fingerprints ([`normalize`]), parses each
 //! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
-//! ([`digest`], [`workload`]).
+//! ([`digest`], [`workload`]). Applications embed it through the
+//! [`interceptor`] (with [`adapt`]ors for database drivers), and workloads
+//! persist and merge in the [`store`].
 
 pub mod adapt;
 pub mod catalog;
