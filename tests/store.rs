@@ -6,6 +6,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use sqlsift_analyzer::store::{Store, StoreOptions};
 
 fn sqlsift() -> Command {
     Command::cargo_bin("sqlsift").unwrap()
@@ -173,7 +174,7 @@ fn ingest_keeps_the_newest_raw_events_when_asked() {
             .assert()
             .success();
     }
-    let kept = sqlsift_analyzer::store::Store::open(&store, Default::default())
+    let kept = Store::open(&store, StoreOptions::default())
         .unwrap()
         .events()
         .unwrap();
