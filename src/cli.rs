@@ -52,6 +52,11 @@ pub enum Command {
         after_help = "Reads the statements from standard input when no SQL is given, one result per statement."
     )]
     Fingerprint(FingerprintArgs),
+    /// Digest captured workloads into a store file, merged with what it already holds.
+    #[command(
+        after_help = "The store is a SQLite file (WAL): several ingests and processes may write it; `sqlsift report --store FILE` reads it."
+    )]
+    Ingest(IngestArgs),
 }
 
 const LINT_HELP: &str = "\
@@ -149,6 +154,8 @@ impl InputArgs {
 }
 
 #[derive(Debug, Args)]
+// Inputs are optional when a store holds the workload.
+#[command(mut_arg("inputs", |a| a.required(false).required_unless_present("store")))]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -185,6 +192,10 @@ pub struct ReportArgs {
     /// the gate; new ones do; the ones it had and this run has not are listed as fixed.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Report the workload a store file holds (`sqlsift ingest --store`), merged with any inputs.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
 }
 
 /// The `--fail-on` choice: a severity, or `none` to switch the gate off.
@@ -200,6 +211,20 @@ fn parse_gate(s: &str) -> Result<Gate, String> {
     } else {
         s.parse().map(Gate::At).map_err(|e| format!("{e}, or none"))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The store file to merge into (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
+
+    /// Also keep the last N raw events in the store (the newest N over all ingests).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub keep_events: u64,
 }
 
 #[derive(Debug, Args)]

@@ -186,9 +186,14 @@ fn text_report_lists_totals_and_top_fingerprints() {
 fn text_report_top_n() {
     let text = stdout_of(sqlsift().args(["report", "--top", "3", "samples/mysql/slow.log"]));
     assert!(text.contains("Top 3 fingerprints by total time:"), "{text}");
+    // Table rows: a rank, then the fingerprint id.
     let rows = text
         .lines()
-        .filter(|l| l.split_whitespace().nth(1).is_some_and(is_fingerprint_id))
+        .filter(|l| {
+            let mut words = l.split_whitespace();
+            words.next().is_some_and(|w| w.parse::<u32>().is_ok())
+                && words.next().is_some_and(is_fingerprint_id)
+        })
         .count();
     assert_eq!(rows, 3, "{text}");
 }

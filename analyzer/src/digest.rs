@@ -13,7 +13,7 @@ use crate::time::Timestamp;
 pub const EXACT_MAX: usize = 64;
 
 /// One real execution kept as an example: the slowest seen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     pub sql: String,
     pub params: Vec<Option<String>>,
@@ -21,8 +21,9 @@ pub struct Sample {
     pub origin: Option<Origin>,
 }
 
-/// Everything sqlsift keeps about one fingerprint.
-#[derive(Clone)]
+/// Everything sqlsift keeps about one fingerprint; serializable whole
+/// (sketch included), so that a store can merge it exactly later.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Digest {
     pub id: Fingerprint,
     pub shape: Arc<str>,
@@ -38,6 +39,7 @@ pub struct Digest {
     pub min_ms: Option<f64>,
     pub max_ms: Option<f64>,
     /// Latency distribution (DDSketch, 1% relative accuracy): mergeable quantiles.
+    #[serde(with = "sketch_bytes")]
     sketch: DDSketch,
     /// The first durations, exactly, while there are at most [`EXACT_MAX`]:
     /// a sketch's quantiles of a handful of values can fall below the mean.
@@ -183,6 +185,24 @@ impl Digest {
     }
 }
 
+/// A sketch travels in DDSketch's portable binary encoding: its own serde
+/// form holds an empty sketch's infinite min and max, which JSON cannot carry,
+/// and a float read back one bit off would make sketches refuse to merge.
+mod sketch_bytes {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use sketches_ddsketch::DDSketch;
+
+    pub fn serialize<S: Serializer>(sketch: &DDSketch, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&sketch.to_java_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DDSketch, D::Error> {
+        let bytes = Vec::<u8>::deserialize(d)?;
+        DDSketch::from_java_bytes(&bytes).map_err(D::Error::custom)
+    }
+}
+
 fn combine<T: Copy>(a: Option<T>, b: Option<T>, pick: fn(T, T) -> T) -> Option<T> {
     match (a, b) {
         (Some(x), Some(y)) => Some(pick(x, y)),
@@ -233,6 +253,33 @@ mod tests {
         // 100 calls: past the exact range, the sketch answers within 2%.
         let p95 = a.quantile_ms(0.95).unwrap();
         assert!((p95 - 95.0).abs() <= 95.0 * 0.02, "p95 {p95}");
+    }
+
+    #[test]
+    fn survives_json_and_still_merges() {
+        let id = Fingerprint(7);
+        let untimed = Digest::new(
+            id,
+            "s".into(),
+            Dialect::Generic,
+            &QueryEvent::new("SELECT 1"),
+        );
+        let back: Digest = serde_json::from_str(&serde_json::to_string(&untimed).unwrap()).unwrap();
+        assert_eq!((back.calls, back.quantile_ms(0.5)), (1, None));
+        let mut timed = Digest::new(id, "s".into(), Dialect::Generic, &ev(1.0));
+        for i in 2..=200 {
+            timed.record(&ev(f64::from(i)));
+        }
+        let mut back: Digest =
+            serde_json::from_str(&serde_json::to_string(&timed).unwrap()).unwrap();
+        for q in [0.5, 0.95, 0.99] {
+            assert_eq!(back.quantile_ms(q), timed.quantile_ms(q));
+        }
+        back.merge(&timed);
+        back.merge(&untimed);
+        assert_eq!((back.calls, back.timed), (401, 400));
+        let p50 = back.quantile_ms(0.5).unwrap();
+        assert!((p50 - 100.0).abs() <= 2.0, "the sketches merged: p50 {p50}");
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub struct QueryEvent {
 }
 
 /// The file and 1-based line an event was read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
     pub file: Arc<str>,
     pub line: u64,

@@ -181,7 +181,11 @@ impl Tokens<'_> {
             b'.' if next.is_ascii_digit() => self.number(),
             b'$' => self.dollar(),
             b'?' => {
+                // SQLite numbers its placeholders: `?1`, `?23` are one token.
                 self.pos += 1;
+                while self.peek(0).is_ascii_digit() {
+                    self.pos += 1;
+                }
                 Kind::Placeholder
             }
             b':' if self.starts_ident(1) && self.prev_byte() != b':' => {
@@ -528,6 +532,20 @@ mod tests {
 "c" @ Word
 "=" @ Punct
 "%(x)s" @ Placeholder
+"#;
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn sqlite_numbered_placeholders_are_one_token() {
+        let got = snapshot("a = ?12 AND b = ?", Dialect::Sqlite);
+        let want = r#""a" @ Word
+"=" @ Punct
+"?12" @ Placeholder
+"AND" @ Word
+"b" @ Word
+"=" @ Punct
+"?" @ Placeholder
 "#;
         assert_eq!(got, want);
     }

@@ -2,8 +2,11 @@
 //! [`QueryEvent`] all sources produce, reads logs into events ([`read`]),
 //! normalizes statements into fingerprints ([`normalize`]), parses each
 //! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
-//! ([`digest`], [`workload`]).
+//! ([`digest`], [`workload`]). Applications embed it through the
+//! [`interceptor`] (with [`adapt`]ors for database drivers), and workloads
+//! persist and merge in the [`store`].
 
+pub mod adapt;
 pub mod catalog;
 pub mod cost;
 pub mod detect;
@@ -11,6 +14,7 @@ pub mod dialect;
 pub mod digest;
 pub mod event;
 pub mod facts;
+pub mod interceptor;
 pub mod joins;
 pub mod lexer;
 pub mod normalize;
@@ -18,6 +22,7 @@ pub mod plan;
 pub mod read;
 pub mod redact;
 pub mod shapes;
+pub mod store;
 pub mod time;
 pub mod units;
 pub mod values;

@@ -20,7 +20,9 @@ use crate::dialect::Dialect;
 use crate::lexer::{Kind, Token, tokenize};
 
 /// The stable 64-bit id of a shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Fingerprint(pub u64);
 
 impl Fingerprint {

@@ -231,6 +231,14 @@ impl UnitTracker {
         }
     }
 
+    /// The units still open, in no particular order.
+    pub fn open(&self) -> impl Iterator<Item = &Unit> {
+        self.sessions
+            .values()
+            .filter_map(|s| s.open.as_ref())
+            .filter(|u| !u.entries.is_empty())
+    }
+
     /// Closes every open unit (the input ended).
     pub fn finish(&mut self) -> Vec<Unit> {
         let mut out: Vec<Unit> = self

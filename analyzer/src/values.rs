@@ -20,9 +20,9 @@ fn literal_text<'a>(
         return Value::Sql(l.text(sql));
     }
     let text = l.text(sql);
-    // `$n` names its parameter; `?`, `%s`, `:name`, `@p1` bind in order.
+    // `$n` and SQLite's `?n` name their parameter; `?`, `%s`, `:name`, `@p1` bind in order.
     let index = text
-        .strip_prefix('$')
+        .strip_prefix(['$', '?'])
         .and_then(|n| n.parse::<usize>().ok())
         .map_or(nth, |n| n.saturating_sub(1));
     match params.get(index) {

@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
-use crate::detect::{DetectConfig, Detection};
+use crate::detect::{DetectConfig, Detection, Finding};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::event::QueryEvent;
 use crate::normalize::{FingerprintMap, FingerprintSet, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
-use crate::units::{Marks, UnitTracker};
+use crate::units::{Marks, Unit, UnitTracker};
 
 /// How many malformed lines are kept with their location (all are counted).
 pub const MALFORMED_KEPT: usize = 1000;
@@ -35,6 +35,8 @@ pub struct Workload {
     pub digests: FingerprintMap<Digest>,
     pub events: u64,
     pub malformed: u64,
+    /// Events an interceptor dropped because its queue was full (0 for files).
+    pub dropped: u64,
     /// The first [`MALFORMED_KEPT`] malformed lines, in input order.
     pub malformed_lines: Vec<Malformed>,
     pub inputs: Vec<InputSummary>,
@@ -74,6 +76,7 @@ impl Workload {
     pub fn merge(&mut self, other: Workload) {
         self.events += other.events;
         self.malformed += other.malformed;
+        self.dropped += other.dropped;
         let room = MALFORMED_KEPT.saturating_sub(self.malformed_lines.len());
         self.malformed_lines
             .extend(other.malformed_lines.into_iter().take(room));
@@ -135,6 +138,98 @@ pub fn ingest(
     Ok(workload)
 }
 
+/// The normalizing stage every pipeline runs (file ingestion and the
+/// [`crate::interceptor::Interceptor`]): an event's unit marks (its
+/// fingerprint among them), and its shape the first time its fingerprint is seen.
+pub struct Stager {
+    normalizer: Normalizer,
+    norm: Normalized,
+    seen: FingerprintSet,
+}
+
+impl Stager {
+    #[must_use]
+    pub fn new(dialect: Dialect) -> Self {
+        Stager {
+            normalizer: Normalizer::new(dialect),
+            norm: Normalized::default(),
+            seen: FingerprintSet::default(),
+        }
+    }
+
+    /// Normalizes `event`: its marks, and its shape if its fingerprint is new to this stager.
+    pub fn stage(&mut self, event: &QueryEvent) -> (Marks, Option<Box<str>>) {
+        self.normalizer.normalize_into(&event.sql, &mut self.norm);
+        let marks = Marks::of(event, &self.norm);
+        let shape = self
+            .seen
+            .insert(self.norm.id)
+            .then(|| Box::from(self.norm.shape.as_str()));
+        (marks, shape)
+    }
+}
+
+/// The aggregating stage every pipeline runs: digests by fingerprint, units
+/// of work, and the detectors over each unit as it closes.
+pub struct Aggregator {
+    workload: Workload,
+    units: UnitTracker,
+    detection: Detection,
+    closed: Vec<Unit>,
+    dialect: Dialect,
+}
+
+impl Aggregator {
+    #[must_use]
+    pub fn new(dialect: Dialect, detect: DetectConfig) -> Self {
+        Aggregator {
+            workload: Workload::default(),
+            units: UnitTracker::new(detect.units),
+            detection: Detection::new(detect, dialect),
+            closed: Vec::new(),
+            dialect,
+        }
+    }
+
+    /// Adds one staged event (see [`Stager::stage`]).
+    pub fn add(&mut self, event: QueryEvent, marks: &Marks, shape: Option<&str>) {
+        self.workload
+            .add(&event, marks.fingerprint, shape, self.dialect);
+        self.units.push(event, marks, &mut self.closed);
+        for unit in self.closed.drain(..) {
+            self.detection.unit(&unit, &self.workload.digests);
+        }
+    }
+
+    /// Counts a malformed line.
+    pub fn add_malformed(&mut self, m: Malformed) {
+        self.workload.add_malformed(m);
+    }
+
+    /// The workload so far (its detection is filled in by [`Aggregator::finish`]).
+    #[must_use]
+    pub fn workload(&self) -> &Workload {
+        &self.workload
+    }
+
+    /// The findings as they would stand if every open unit closed now; the
+    /// units stay open.
+    pub fn findings_so_far(&mut self) -> Vec<Finding> {
+        self.detection
+            .findings_with(self.units.open(), &self.workload.digests)
+    }
+
+    /// Closes every open unit and hands back the workload with its detections.
+    #[must_use]
+    pub fn finish(mut self) -> Workload {
+        for unit in self.units.finish() {
+            self.detection.unit(&unit, &self.workload.digests);
+        }
+        self.workload.detection = Some(self.detection);
+        self.workload
+    }
+}
+
 /// An event on its way from the normalizing thread to the aggregating one.
 // Events vastly outnumber malformed lines: boxing them would allocate per event.
 #[allow(clippy::large_enum_variant)]
@@ -166,17 +261,13 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
     });
     let (stx, srx) = sync_channel::<Vec<Staged>>(8);
     let normalizing = std::thread::spawn(move || {
-        let mut normalizer = Normalizer::new(dialect);
-        let mut norm = Normalized::default();
-        let mut seen = FingerprintSet::default();
+        let mut normalize = Stager::new(dialect);
         for batch in rx {
             let staged = batch
                 .into_iter()
                 .map(|r| match r {
                     Record::Event(e) => {
-                        normalizer.normalize_into(&e.sql, &mut norm);
-                        let marks = Marks::of(&e, &norm);
-                        let shape = seen.insert(norm.id).then(|| Box::from(norm.shape.as_str()));
+                        let (marks, shape) = normalize.stage(&e);
                         Staged::Event(e, marks, shape)
                     }
                     Record::Malformed(m) => Staged::Malformed(m),
@@ -187,28 +278,16 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
             }
         }
     });
-    let mut workload = Workload::default();
-    let mut units = UnitTracker::new(detect.units);
-    let mut detection = Detection::new(detect, dialect);
-    let mut closed = Vec::new();
+    let mut aggregator = Aggregator::new(dialect, detect);
     for batch in srx {
         for s in batch {
             match s {
-                Staged::Event(e, marks, shape) => {
-                    workload.add(&e, marks.fingerprint, shape.as_deref(), dialect);
-                    units.push(e, &marks, &mut closed);
-                    for unit in closed.drain(..) {
-                        detection.unit(&unit, &workload.digests);
-                    }
-                }
-                Staged::Malformed(m) => workload.add_malformed(m),
+                Staged::Event(e, marks, shape) => aggregator.add(e, &marks, shape.as_deref()),
+                Staged::Malformed(m) => aggregator.add_malformed(m),
             }
         }
     }
-    for unit in units.finish() {
-        detection.unit(&unit, &workload.digests);
-    }
-    workload.detection = Some(detection);
+    let mut workload = aggregator.finish();
     // The reader thread only ends by sending or failing to send; a panic there would be a bug.
     if reader.join().is_err() || normalizing.join().is_err() {
         workload.add_malformed(Malformed {

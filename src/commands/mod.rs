@@ -2,6 +2,7 @@
 
 mod events;
 mod fingerprint;
+mod ingest;
 mod lint;
 mod report;
 mod rewrite;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rewrite(args) => rewrite::run(&args, &config),
         Command::Lint(args) => lint::run(&args, &config),
         Command::Rules(args) => rules::run(&args),
+        Command::Ingest(args) => ingest::run(&args, &config),
     }
 }
 

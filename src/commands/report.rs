@@ -3,40 +3,28 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use sqlsift_analyzer::workload::{IngestOptions, ingest};
-
 use crate::analysis::Schema;
 use crate::cli::{Gate, ReportArgs, ReportFormat};
 use crate::config::Config;
-use crate::{progress, report};
+use crate::report;
 
 pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
+    // Settings, schema and baseline first, so that a bad one fails before the work.
     let schema = Schema::load(args.schema.as_deref(), config)?;
     let linter = sqlsift_rules::Linter::new(&config.rules)?;
-    let bar = progress::for_inputs(&args.input.inputs);
-    let opts = IngestOptions {
-        format: args.input.input_format,
-        dialect: args.input.dialect,
-        detect: args.input.detect_config(config),
-    };
-    let callback = bar.as_ref().map(progress::callback);
-    let workload = ingest(&args.input.inputs, &opts, callback.as_ref())?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(report::baseline::Baseline::read)
+        .transpose()?;
+    let workload = super::ingest::read_inputs(&args.input, config)?;
+    let workload = super::ingest::with_store(workload, args.store.as_deref())?;
     let top = match (args.top, args.format) {
         (Some(n), _) => Some(n),
         (None, ReportFormat::Text) => Some(20),
         (None, ReportFormat::Markdown) => Some(10),
         (None, ReportFormat::Json | ReportFormat::Junit | ReportFormat::Sarif) => None,
     };
-    // Read the baseline before the work, so that a bad path fails at once.
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(report::baseline::Baseline::read)
-        .transpose()?;
     let mut r = report::build(
         &workload,
         &report::Options {

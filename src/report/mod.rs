@@ -292,7 +292,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             fingerprints: workload.digests.len() as u64,
             malformed: workload.malformed,
             unparsed,
-            dropped: 0,
+            dropped: workload.dropped,
             total_ms,
         },
         inputs: workload

@@ -6,7 +6,7 @@ use crate::digest::Digest;
 use crate::facts::StatementKind;
 use crate::normalize::FingerprintMap;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BatchInserts {
     loads: FingerprintMap<(Tally, Option<String>)>,
 }

@@ -6,12 +6,12 @@ use crate::digest::Digest;
 use crate::facts::StatementKind;
 use crate::normalize::FingerprintMap;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Duplicates {
     repeats: FingerprintMap<DupAgg>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct DupAgg {
     tally: Tally,
     /// Executions a cache would have answered.

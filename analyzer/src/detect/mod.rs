@@ -108,7 +108,7 @@ impl FindingKind {
 }
 
 /// The executions of one loop, kept so that it can be rewritten and tested.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoopExample {
     pub unit: Arc<str>,
     pub dialect: Dialect,
@@ -288,6 +288,26 @@ impl Detection {
         out
     }
 
+    /// The findings as they would stand had the `open` units closed too,
+    /// leaving these detections as they were (the units may still grow).
+    pub fn findings_with<'u>(
+        &mut self,
+        open: impl Iterator<Item = &'u Unit>,
+        digests: &FingerprintMap<Digest>,
+    ) -> Vec<Finding> {
+        let kept = (
+            self.n_plus_one.clone(),
+            self.duplicates.clone(),
+            self.batch_inserts.clone(),
+        );
+        for unit in open {
+            self.unit(unit, digests);
+        }
+        let out = self.findings(digests);
+        (self.n_plus_one, self.duplicates, self.batch_inserts) = kept;
+        out
+    }
+
     /// Folds another input's detections into these.
     pub fn merge(&mut self, other: Detection) {
         self.n_plus_one.merge(other.n_plus_one);
@@ -297,7 +317,7 @@ impl Detection {
 }
 
 /// What the detectors keep per fingerprint across units.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Tally {
     pub units: Vec<Arc<str>>,
     pub unit_count: u64,

@@ -10,12 +10,12 @@ use crate::facts::StatementKind;
 use crate::normalize::{Fingerprint, FingerprintMap, Normalizer};
 use crate::values::SlotValues;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NPlusOne {
     loops: FingerprintMap<LoopAgg>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct LoopAgg {
     tally: Tally,
     /// How often each statement ran just before the loop.

@@ -1,0 +1,5 @@
+//! Adaptors that attach the [`crate::interceptor::Interceptor`] to a database
+//! driver, so that an application's statements are recorded without changing
+//! the code that runs them.
+
+pub mod rusqlite;
