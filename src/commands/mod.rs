@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod advise;
 mod events;
 mod fingerprint;
 mod report;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fingerprint(args) => fingerprint::run(&args),
         Command::Events(args) => events::run(&args),
         Command::Rewrite(args) => rewrite::run(&args, &config),
+        Command::Advise(args) => advise::run(&args, &config),
     }
 }
 
