@@ -191,7 +191,8 @@ fn candidate_stat(source: &Connection, r: &Recommendation) -> Option<String> {
     Some(stat)
 }
 
-fn table_has_stats(source: &Connection, table: &str) -> bool {
+/// Whether `ANALYZE` has left statistics for `table`.
+pub(crate) fn table_has_stats(source: &Connection, table: &str) -> bool {
     source
         .query_row(
             "SELECT 1 FROM sqlite_stat1 WHERE tbl = ?1 COLLATE NOCASE",
