@@ -115,7 +115,7 @@ fn every_kept_index_is_used_by_the_planner_after_applying_its_ddl() {
     let path = seeded(dir.path());
     let (_, advice) = advice_on(&path);
     let recs = &advice.recommendations;
-    assert!(recs.len() >= 3, "{:#?}", advice);
+    assert!(recs.len() >= 3, "{advice:#?}");
     let copy = dir.path().join("applied.db");
     std::fs::copy(&path, &copy).unwrap();
     let conn = Connection::open(&copy).unwrap();

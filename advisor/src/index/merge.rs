@@ -188,7 +188,7 @@ pub fn merge(
         }
     }
     // Longest first, so a prefix folds into the longest index that has it.
-    groups.sort_by(|a, b| b.keys.len().cmp(&a.keys.len()));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.keys.len()));
     let mut kept: Vec<Group> = Vec::new();
     for g in groups {
         let host = kept.iter_mut().find(|k| {
