@@ -393,3 +393,36 @@ fn hypopg_keeps_what_the_postgresql_planner_uses() {
         std::panic::resume_unwind(p);
     }
 }
+
+#[test]
+fn hypopg_is_never_installed_by_the_advisor() {
+    let Some((mut client, url)) = postgres() else {
+        return;
+    };
+    let db = unique("sqlsift_nohypo");
+    client
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .unwrap();
+    let db_url = match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{db}"),
+        None => panic!("SQLSIFT_PG_URL has no database path: {url}"),
+    };
+    let rec = handmade("orders", &["customer_id"], "SELECT 1");
+    let result = whatif::hypopg::validate(&db_url, vec![rec]);
+    let installed: bool = Client::connect(&db_url, NoTls)
+        .unwrap()
+        .query_one(
+            "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'hypopg'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    client
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .unwrap();
+    assert!(
+        matches!(result, Err(whatif::WhatIfError::NoHypoPg)),
+        "{result:?}"
+    );
+    assert!(!installed);
+}

@@ -165,7 +165,7 @@ pub fn merge(
     workload_complete: bool,
 ) -> Merged {
     let mut groups: Vec<Group> = Vec::new();
-    for (i, sc) in per_statement.iter().enumerate() {
+    for (i, (_, sc)) in statements.iter().zip(per_statement).enumerate() {
         for c in &sc.candidates {
             let keys = canonical(&c.keys);
             if let Some(g) = groups.iter_mut().find(|g| {

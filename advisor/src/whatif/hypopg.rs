@@ -2,8 +2,9 @@
 //! created with `hypopg_create_index` (no disk, no lock, visible only to
 //! this session) and `EXPLAIN` of each statement it should serve, with the
 //! sample's values written in, shows whether the PostgreSQL planner would
-//! use it. Used when the server has the extension (`CREATE EXTENSION
-//! hypopg` succeeds); otherwise the advice says HypoPG was not used.
+//! use it. Used when the database has the extension already: sqlsift never
+//! changes the database it inspects, so it does not create it; the advice
+//! then says HypoPG was not used and how to install it.
 
 use postgres::{Client, NoTls};
 use sqlsift_analyzer::Dialect;
@@ -16,13 +17,18 @@ use crate::index::ddl::create_index;
 /// uses, the rejected ones, and a note on what was done.
 ///
 /// # Errors
-/// When the server cannot be reached or HypoPG is not available.
+/// When the server cannot be reached or the database lacks HypoPG.
 pub fn validate(
     url: &str,
     recs: Vec<Recommendation>,
 ) -> Result<(Vec<Recommendation>, Vec<Rejected>, String), WhatIfError> {
     let mut client = Client::connect(url, NoTls)?;
-    client.batch_execute("CREATE EXTENSION IF NOT EXISTS hypopg")?;
+    let installed = client
+        .query_opt("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])?
+        .is_some();
+    if !installed {
+        return Err(WhatIfError::NoHypoPg);
+    }
     let mut kept = Vec::new();
     let mut rejected = Vec::new();
     for mut r in recs {

@@ -45,4 +45,8 @@ pub enum WhatIfError {
     Io(#[from] std::io::Error),
     #[error("PostgreSQL what-if: {0}")]
     Postgres(#[from] postgres::Error),
+    #[error(
+        "the database does not have HypoPG (Debian: apt-get install postgresql-15-hypopg, then CREATE EXTENSION hypopg)"
+    )]
+    NoHypoPg,
 }
