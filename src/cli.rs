@@ -57,6 +57,11 @@ pub enum Command {
         after_help = "The store is a SQLite file (WAL): several ingests and processes may write it; `sqlsift report --store FILE` reads it."
     )]
     Ingest(IngestArgs),
+    /// Recommend indexes (validated on the real planner) and partitioning for a workload.
+    #[command(
+        after_help = "Every index is checked what-if on SQLite's planner when --schema is a SQLite database (and timed on a copy when it holds data); with a postgresql:// URL, HypoPG checks it when the extension is installed. DDL is given for SQLite and PostgreSQL (CREATE INDEX CONCURRENTLY)."
+    )]
+    Advise(AdviseArgs),
 }
 
 const LINT_HELP: &str = "\
@@ -259,6 +264,41 @@ pub struct FingerprintArgs {
     /// Print JSON lines ({"id", "shape", "literals", "tags"}) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The database the statements run against: a SQLite file, a postgresql:// URL
+    /// or a schema .sql file [default: sqlsift.toml's schema.source].
+    #[arg(long, value_name = "DB|URL|FILE")]
+    pub schema: Option<String>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = AdviseFormat::Text)]
+    pub format: AdviseFormat,
+
+    /// The inputs hold every statement the application runs: report existing
+    /// indexes none of them uses.
+    #[arg(long)]
+    pub workload_complete: bool,
+
+    /// Do not time the affected statements on a copy of a SQLite database with data.
+    #[arg(long)]
+    pub no_run: bool,
+
+    /// Tables at or above this many rows are considered for partitioning.
+    #[arg(long, value_name = "ROWS", default_value_t = 1_000_000.0)]
+    pub partition_rows: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdviseFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod advise;
 mod events;
 mod fingerprint;
 mod ingest;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lint(args) => lint::run(&args, &config),
         Command::Rules(args) => rules::run(&args),
         Command::Ingest(args) => ingest::run(&args, &config),
+        Command::Advise(args) => advise::run(&args, &config),
     }
 }
 

@@ -39,6 +39,7 @@
 
 mod access;
 mod block;
+mod needs;
 pub(crate) mod predicates;
 pub(crate) mod rels;
 mod subquery;
@@ -49,6 +50,7 @@ use sqlparser::ast::Statement;
 use crate::catalog::Catalog;
 
 pub use access::{AccessChoice, IndexUse, choose_access};
+pub use needs::{TableNeeds, table_needs};
 pub use predicates::{KeyRef, PredKind, Predicate};
 
 /// Points per row a table access reads (100 points per 1,000 rows).
