@@ -5,15 +5,17 @@
 //! fingerprint is analysed once, whatever its number of calls.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OpenFlags};
+use sqlsift_advisor::{Advice, Options as AdviceOptions, advise, work_statements};
 use sqlsift_analyzer::catalog::{self, Catalog};
 use sqlsift_analyzer::cost::{self, Cost};
 use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::plan::explain_sqlite;
 use sqlsift_analyzer::shapes::parse_sql;
+use sqlsift_analyzer::workload::Workload;
 use sqlsift_rules::{Context, Linter, Violation};
 
 use crate::config::Config;
@@ -22,6 +24,8 @@ use crate::config::Config;
 /// when the schema is a SQLite file.
 pub struct Schema {
     pub catalog: Catalog,
+    /// What `--schema` named: a file path or a URL.
+    pub spec: String,
     planner: Option<Connection>,
 }
 
@@ -56,7 +60,33 @@ impl Schema {
         } else {
             None
         };
-        Ok(Some(Schema { catalog, planner }))
+        Ok(Some(Schema {
+            catalog,
+            spec,
+            planner,
+        }))
+    }
+
+    /// Whether the schema is a live PostgreSQL server.
+    pub fn is_postgres(&self) -> bool {
+        self.spec.starts_with("postgres://") || self.spec.starts_with("postgresql://")
+    }
+
+    /// The index and partition advice for `workload`, validated on the
+    /// SQLite planner (or HypoPG) but not by running statements: a report
+    /// must not copy a large database file.
+    ///
+    /// # Errors
+    /// Validation could not run (the database cannot be opened or cloned).
+    pub fn advise(&self, workload: &Workload) -> anyhow::Result<Advice> {
+        let options = AdviceOptions {
+            sqlite: self.planner.is_some().then(|| PathBuf::from(&self.spec)),
+            postgres: self.is_postgres().then(|| self.spec.clone()),
+            run: false,
+            ..AdviceOptions::default()
+        };
+        advise(&work_statements(workload), &self.catalog, &options)
+            .with_context(|| format!("validating index advice against {}", self.catalog.source))
     }
 }
 

@@ -111,3 +111,71 @@ fn schema_is_required() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--schema"));
 }
+
+/// `sqlsift report <input> --format json --schema <schema>`: exit code and report.
+fn report(input: &str, schema: &std::path::Path) -> (Option<i32>, Option<Value>) {
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .args(["report", input, "--format", "json", "--schema"])
+        .arg(schema)
+        .output()
+        .unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).ok())
+}
+
+/// `report --schema` carries the advice as findings whose fix is the DDL in
+/// the database's dialect, and the full advice under `advice`.
+#[test]
+fn report_includes_index_advice_with_ddl_for_the_schema_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("app.db");
+    std::fs::copy("samples/orm/app.db", &db).unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DROP INDEX ix_books_author_id")
+        .unwrap();
+    let (code, r) = report("samples/orm/sqlite.jsonl", &db);
+    assert_eq!(code, Some(0));
+    let r = r.unwrap();
+    let index: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "index")
+        .collect();
+    assert_eq!(index.len(), 1, "{:#}", r["findings"]);
+    let ddl = index[0]["fix"]["sql"][0].as_str().unwrap();
+    assert!(
+        ddl.starts_with("CREATE INDEX IF NOT EXISTS ix_books_author_id"),
+        "{ddl}"
+    );
+    assert_eq!(index[0]["table"], "books");
+    assert_eq!(
+        r["advice"]["recommendations"][0]["sqlite_ddl"]
+            .as_str()
+            .unwrap(),
+        ddl
+    );
+    // The same workload against the schema file, read as PostgreSQL's.
+    let schema_file = dir.path().join("schema.sql");
+    let (code, _) = report("samples/orm/postgresql.log", &schema_file);
+    assert_eq!(code, Some(2), "a missing schema file is a usage error");
+    let schema = std::fs::read_to_string("samples/orm/schema.sql")
+        .unwrap()
+        .replace("CREATE INDEX ix_books_author_id ON books (author_id);", "");
+    std::fs::write(&schema_file, schema).unwrap();
+    let (_, r) = report("samples/orm/postgresql.log", &schema_file);
+    let r = r.unwrap();
+    let ddl: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "index")
+        .map(|f| f["fix"]["sql"][0].as_str().unwrap())
+        .collect();
+    assert!(
+        ddl.iter()
+            .any(|d| d.starts_with("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_books_author_id")),
+        "{ddl:?}"
+    );
+}

@@ -19,6 +19,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let workload = super::ingest::read_inputs(&args.input, config)?;
     let workload = super::ingest::with_store(workload, args.store.as_deref())?;
+    let advice = schema.as_ref().map(|s| s.advise(&workload)).transpose()?;
     let top = match (args.top, args.format) {
         (Some(n), _) => Some(n),
         (None, ReportFormat::Text) => Some(20),
@@ -34,6 +35,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
             thresholds: config.thresholds,
             schema: schema.as_ref(),
             linter: &linter,
+            advice: advice.as_ref(),
         },
     );
     config.ignore.apply(&mut r);

@@ -27,6 +27,7 @@ pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
             thresholds: config.thresholds,
             schema: None,
             linter: &linter,
+            advice: None,
         },
     );
     let loops: Vec<&report::Finding> = r

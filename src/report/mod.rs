@@ -10,7 +10,7 @@ mod sarif;
 mod text;
 
 use serde::Serialize;
-use sqlsift_advisor::{BatchForm, Rewrite, batch_loop, parent_subquery};
+use sqlsift_advisor::{Advice, BatchForm, Rewrite, batch_loop, parent_subquery};
 use sqlsift_analyzer::cost::Cost;
 use sqlsift_analyzer::detect;
 use sqlsift_analyzer::detect::Severity;
@@ -41,6 +41,8 @@ pub const KIND_TITLES: &[(&str, &str)] = &[
         "scan_ratio",
         "Statements reading far more rows than they return",
     ),
+    ("index", "Index advice"),
+    ("partition", "Partition advice"),
     ("lint", "Lint findings"),
 ];
 
@@ -67,6 +69,8 @@ pub struct Report {
     pub fixed: Vec<baseline::Fixed>,
     /// The CI gate's outcome, when the run has one (`--fail-on`).
     pub gate: Option<gate::Gate>,
+    /// The index and partition advice in full (with `--schema`).
+    pub advice: Option<Advice>,
 }
 
 #[derive(Debug, Serialize)]
@@ -208,6 +212,8 @@ pub struct Options<'a> {
     pub schema: Option<&'a Schema>,
     /// The lint rules `sqlsift.toml` enables.
     pub linter: &'a Linter,
+    /// Index and partition advice (with `--schema`).
+    pub advice: Option<&'a Advice>,
 }
 
 fn sort_value(d: &Digest, key: SortKey) -> f64 {
@@ -265,6 +271,9 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
         .collect();
     findings.extend(lint_findings(&digests, &analyses));
+    if let Some(advice) = opts.advice {
+        findings.extend(advice_findings(advice, &workload.digests, opts.schema));
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -315,7 +324,135 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         sort: sort_name(opts.sort),
         fixed: Vec::new(),
         gate: None,
+        advice: opts.advice.cloned(),
     }
+}
+
+/// A finding with only what every kind has; the caller fills in the rest.
+fn plain_finding(
+    kind: &'static str,
+    severity: Severity,
+    message: String,
+    fix: Option<Fix>,
+) -> Finding {
+    Finding {
+        kind,
+        rule: None,
+        rule_name: None,
+        severity,
+        status: "new",
+        origin: None,
+        fingerprint: String::new(),
+        shape: String::new(),
+        table: None,
+        columns: Vec::new(),
+        units: Vec::new(),
+        unit_count: 0,
+        loop_size: 0,
+        executions: 0,
+        total_ms: 0.0,
+        round_trips_saved: 0,
+        parent: None,
+        hit_rate: None,
+        message,
+        fix,
+        rewrites: Vec::new(),
+        not_rewritten: None,
+    }
+}
+
+/// Advice at or above this share of the workload's estimated cost is a
+/// warning; below it, information.
+const ADVICE_WARNING_SHARE: f64 = 0.1;
+
+/// Index and partition advice as findings: the DDL is the fix, in the
+/// dialect of the database (`CREATE INDEX CONCURRENTLY` for PostgreSQL).
+fn advice_findings(
+    advice: &Advice,
+    digests: &FingerprintMap<Digest>,
+    schema: Option<&Schema>,
+) -> Vec<Finding> {
+    let postgres = schema.is_some_and(Schema::is_postgres)
+        || digests
+            .values()
+            .any(|d| d.dialect == sqlsift_analyzer::Dialect::PostgreSql);
+    let severity = |share: f64| {
+        if share >= ADVICE_WARNING_SHARE {
+            Severity::Warning
+        } else {
+            Severity::Info
+        }
+    };
+    let about = |f: &mut Finding, fingerprint: Option<&String>| {
+        let Some(d) = fingerprint.and_then(|fp| digests.values().find(|d| d.id.to_string() == *fp))
+        else {
+            return;
+        };
+        f.fingerprint = d.id.to_string();
+        f.shape = d.shape.to_string();
+        f.origin = origin_of(d);
+    };
+    let mut out = Vec::new();
+    for r in &advice.recommendations {
+        let calls: u64 = r.statements.iter().map(|s| s.calls).sum();
+        let ddl = if postgres {
+            &r.postgresql_ddl
+        } else {
+            &r.sqlite_ddl
+        };
+        let mut f = plain_finding(
+            "index",
+            severity(r.share),
+            format!(
+                "index {} on {}: serves {} statement(s) ({} calls), {:.0}% of the workload's estimated cost; {} observed write(s) would maintain it",
+                r.name,
+                r.table,
+                r.statements.len(),
+                calls,
+                r.share * 100.0,
+                r.write_calls
+            ),
+            Some(Fix {
+                sql: vec![ddl.clone()],
+                note: r
+                    .reasons
+                    .iter()
+                    .chain(&r.validation)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            }),
+        );
+        f.table = Some(r.table.clone());
+        f.executions = calls;
+        about(&mut f, r.statements.first().map(|s| &s.fingerprint));
+        out.push(f);
+    }
+    for p in &advice.partitions {
+        let (sql, note) = if postgres {
+            (p.postgresql_ddl.clone(), p.index_changes.join("; "))
+        } else {
+            (Vec::new(), p.sqlite_advice.join("; "))
+        };
+        let mut f = plain_finding(
+            "partition",
+            severity(p.share),
+            format!(
+                "partition {} ({} rows) by {} per {}: its time-range statements are {:.0}% of the workload's estimated cost",
+                p.table,
+                sqlsift_analyzer::cost::fmt_rows(p.rows),
+                p.column,
+                p.granularity,
+                p.share * 100.0
+            ),
+            Some(Fix { sql, note }),
+        );
+        f.table = Some(p.table.clone());
+        f.columns = vec![p.column.clone()];
+        about(&mut f, p.statements.first());
+        out.push(f);
+    }
+    out
 }
 
 /// The lint rules' findings on every fingerprint, with its calls and time

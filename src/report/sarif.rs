@@ -37,6 +37,18 @@ const KIND_RULES: &[(&str, &str, &str, &str)] = &[
         "The statement's mean (or 95th-percentile) duration is at or above the threshold set in sqlsift.toml ([thresholds] slow_ms, p95_ms). Look at its cost breakdown and index advice.",
     ),
     (
+        "index",
+        "MissingIndex",
+        "An index would serve costly statements of the workload.",
+        "The index advisor proposes this index for statements whose cost it would cut, merged across the workload and validated on the database's planner (SQLite what-if, or HypoPG on PostgreSQL). The fix is the CREATE INDEX statement.",
+    ),
+    (
+        "partition",
+        "PartitionLargeTable",
+        "A large table filtered by time ranges should be partitioned.",
+        "The table is at or above the partitioning threshold and its costly statements filter on a time range: range partitioning keeps each query to the partitions it needs. The fix is the partitioning DDL.",
+    ),
+    (
         "scan_ratio",
         "ScanRatio",
         "A statement reads far more rows than it returns.",

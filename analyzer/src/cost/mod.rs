@@ -172,7 +172,8 @@ pub(crate) fn count(n: usize) -> f64 {
 }
 
 /// `rows` for a reason, with thousands separators (`20,000`).
-pub(crate) fn fmt_rows(rows: f64) -> String {
+#[must_use]
+pub fn fmt_rows(rows: f64) -> String {
     let r = rows.round().max(0.0);
     if r >= 1e15 {
         return format!("{r:e}");
