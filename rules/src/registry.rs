@@ -8,7 +8,7 @@ use crate::rules::{
     implicit_type_conversion, insert_without_columns, large_in_list, leading_wildcard_like,
     like_without_wildcard, limit_without_order_by, not_in_nullable_subquery, null_comparison,
     offset_without_order_by, or_across_columns, order_by_ordinal, order_by_random, select_star,
-    unbounded_select, union_without_all, update_without_where,
+    unbounded_select, unindexed_join, union_without_all, update_without_where,
 };
 
 static RULES: &[&dyn Rule] = &[
@@ -39,6 +39,7 @@ static RULES: &[&dyn Rule] = &[
     &limit_without_order_by::LimitWithoutOrderBy,
     &for_update_without_where::ForUpdateWithoutWhere,
     &group_by_without_aggregate::GroupByWithoutAggregate,
+    &unindexed_join::UnindexedJoin,
 ];
 
 /// Every rule, in code order.

@@ -26,5 +26,6 @@ pub mod order_by_ordinal;
 pub mod order_by_random;
 pub mod select_star;
 pub mod unbounded_select;
+pub mod unindexed_join;
 pub mod union_without_all;
 pub mod update_without_where;
