@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::{App, View};
 use crate::views;
@@ -141,6 +141,8 @@ pub fn table(
         .header(header.bold().underlined())
         .block(block(title))
         .row_highlight_style(Style::new().reversed())
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always)
         .column_spacing(1);
     let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, area, &mut state);
