@@ -316,8 +316,12 @@ impl App {
 
     fn step(&mut self, by: isize) {
         if self.view.current == View::Detail {
-            let scroll = i64::from(self.detail_scroll).saturating_add(by as i64);
-            self.detail_scroll = u16::try_from(scroll.clamp(0, i64::from(u16::MAX))).unwrap_or(0);
+            // Scrolls no further than the page's last line at the top.
+            let last = crate::views::detail::page_len(self).saturating_sub(1);
+            let scroll = usize::from(self.detail_scroll)
+                .saturating_add_signed(by)
+                .min(last);
+            self.detail_scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
             return;
         }
         let len = self.list_len(self.view.current);

@@ -79,6 +79,14 @@ fn enter_opens_the_loop_and_esc_goes_back() {
     );
     a.update(Action::Down);
     assert_eq!(a.detail_scroll(), 1);
+    // Scrolling stops at the page's last line, and back up works at once.
+    a.update(Action::Last);
+    let last = a.detail_scroll();
+    assert!(last > 10 && last < 100, "{last}");
+    a.update(Action::Down);
+    assert_eq!(a.detail_scroll(), last);
+    a.update(Action::Up);
+    assert_eq!(a.detail_scroll(), last - 1);
     a.update(Action::Back);
     assert_eq!(a.view(), View::Loops);
     assert_eq!(a.detail(), None);

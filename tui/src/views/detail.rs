@@ -33,6 +33,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(p, area);
 }
 
+/// Lines of the detail page shown (before wrapping): how far it scrolls.
+pub fn page_len(app: &App) -> usize {
+    app.detail().map_or(0, |t| page(app, t).1.len())
+}
+
 /// The title and lines of the page about `target`.
 fn page(app: &App, target: &Target) -> (String, Vec<Line<'static>>) {
     let mut lines = Vec::new();
