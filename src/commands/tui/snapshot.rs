@@ -224,3 +224,77 @@ fn advisor_rows(a: &Advice, postgres: bool) -> Vec<AdviceRow> {
     });
     indexes.chain(partitions).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use sqlsift_analyzer::workload::{IngestOptions, ingest};
+    use sqlsift_rules::{Linter, RulesConfig};
+
+    use super::*;
+    use crate::cli::SortKey;
+    use crate::report;
+
+    /// The ORM sample's report, as the console sees it.
+    fn orm() -> Snapshot {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/orm/sqlite.jsonl");
+        let opts = IngestOptions {
+            format: None,
+            dialect: None,
+            detect: sqlsift_analyzer::detect::DetectConfig::default(),
+        };
+        let workload = ingest(&[path], &opts, None).expect("sample");
+        let linter = Linter::new(&RulesConfig::default()).expect("rules");
+        let r = report::build(
+            &workload,
+            &report::Options {
+                sort: SortKey::Total,
+                top: None,
+                redact: false,
+                thresholds: sqlsift_analyzer::detect::slow::SlowConfig::default(),
+                schema: None,
+                linter: &linter,
+            },
+        );
+        convert(&r, "orm".into(), Vec::new(), None, false)
+    }
+
+    #[test]
+    fn n_plus_one_loops_carry_parent_and_rewrites() {
+        let s = orm();
+        let l = s
+            .loops
+            .iter()
+            .find(|l| l.kind == "N+1" && l.shape.starts_with("select authors"))
+            .expect("the authors loop");
+        assert!(
+            l.parent
+                .as_deref()
+                .is_some_and(|p| p.contains("from books"))
+        );
+        assert!(l.size >= 5 && l.round_trips_saved > 0, "{l:?}");
+        assert_eq!(l.rewrites[0].0, "literal IN");
+        assert!(l.rewrites[0].1.contains("IN ("), "{:?}", l.rewrites);
+        // The same loop is advice, with its rewrite ready to copy.
+        assert!(s.advice.iter().any(|a| a.kind == "rewrite"
+            && a.fingerprint.as_deref() == Some(l.fingerprint.as_str())
+            && a.sql.iter().any(|q| q.contains("IN ("))));
+    }
+
+    #[test]
+    fn queries_are_flagged_with_what_was_found_on_them() {
+        let s = orm();
+        assert_eq!(s.queries.len(), 13);
+        assert_eq!(s.totals.events, 323);
+        let authors = s
+            .queries
+            .iter()
+            .find(|q| q.shape == "select authors.id, authors.name, authors.country from authors where authors.id = ?")
+            .expect("authors lookup");
+        assert_eq!(authors.flags, ["N+1", "dup"]);
+        let labels: Vec<&str> = authors.latency.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["min", "p50", "p95", "p99", "max"]);
+        assert!(authors.cost.is_some() && !authors.cost_terms.is_empty());
+    }
+}
