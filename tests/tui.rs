@@ -93,3 +93,16 @@ fn follow_shows_statements_appended_to_the_log() {
     pane.send("q");
     pane.wait_for("the exit", |s| s.contains("sqlsift-exit=0"));
 }
+
+#[test]
+fn without_a_terminal_it_says_to_use_report() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sqlsift"))
+        .arg("tui")
+        .arg(sample())
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .expect("run sqlsift");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+}

@@ -13,7 +13,7 @@ fn readme_documents_every_key_the_help_lists() {
     // The first cell of each row of the key table, split into keys.
     let documented: Vec<String> = section
         .lines()
-        .take_while(|l| !l.starts_with("#"))
+        .take_while(|l| !l.starts_with('#'))
         .filter_map(|l| l.strip_prefix("| ")?.split(" |").next())
         .flat_map(|cell| cell.split(", "))
         .map(|k| k.replace('`', "").replace('–', "-"))
