@@ -62,6 +62,9 @@ pub enum Command {
         after_help = "Every index is checked what-if on SQLite's planner when --schema is a SQLite database (and timed on a copy when it holds data); with a postgresql:// URL, HypoPG checks it when the extension is installed. DDL is given for SQLite and PostgreSQL (CREATE INDEX CONCURRENTLY)."
     )]
     Advise(AdviseArgs),
+    /// Inspect captured workloads in a terminal console: top queries, stream, N+1, advice.
+    #[command(after_help = TUI_HELP)]
+    Tui(TuiArgs),
 }
 
 const LINT_HELP: &str = "\
@@ -341,4 +344,35 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 fn parse_dialect(s: &str) -> Result<Dialect, String> {
     s.parse()
+}
+
+const TUI_HELP: &str = "\
+Keys: Tab or 1-5 switch view (Top, Stream, N+1, Advice, Detail), j/k or arrows move,
+Enter opens the detail, Esc goes back, s sorts, / filters, p pauses, y copies the SQL
+or DDL (to the clipboard through wl-copy/xclip/xsel/pbcopy, else to ./sqlsift-copied.sql),
+? shows the keys, q quits.";
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The database the statements run against (SQLite file, postgresql:// URL or
+    /// schema .sql file): costs with real row counts, SQLite plans and index advice
+    /// [default: sqlsift.toml's [schema] source].
+    #[arg(long, value_name = "DB|URL|FILE.sql")]
+    pub schema: Option<String>,
+
+    /// Keep reading the inputs as they grow (a live log), refreshing the console.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Seconds between checks for new input with --follow.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1.0,
+        requires = "follow"
+    )]
+    pub interval: f64,
 }

@@ -52,7 +52,7 @@ pub fn run(args: &AdviseArgs, config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Whether `path` starts with the SQLite database header.
-fn is_sqlite_file(path: &Path) -> bool {
+pub(super) fn is_sqlite_file(path: &Path) -> bool {
     let mut head = [0u8; 16];
     std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))

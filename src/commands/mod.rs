@@ -8,6 +8,7 @@ mod lint;
 mod report;
 mod rewrite;
 mod rules;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => rules::run(&args),
         Command::Ingest(args) => ingest::run(&args, &config),
         Command::Advise(args) => advise::run(&args, &config),
+        Command::Tui(args) => tui::run(&args, &config),
     }
 }
 
