@@ -119,7 +119,8 @@ pub fn analyse(digest: &Digest, schema: Option<&Schema>, linter: &Linter) -> Opt
     })
 }
 
-fn is_sqlite_file(path: &Path) -> bool {
+/// Whether `path` starts with the SQLite database header.
+pub fn is_sqlite_file(path: &Path) -> bool {
     let mut head = [0u8; 16];
     std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))

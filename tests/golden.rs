@@ -41,7 +41,7 @@ fn check(format: &str, ext: &str) {
             .lines()
             .zip(want.lines())
             .position(|(g, w)| g != w)
-            .map_or_else(|| got.lines().count().min(want.lines().count()), |i| i);
+            .unwrap_or_else(|| got.lines().count().min(want.lines().count()));
         panic!(
             "{format} output differs from {path} at line {}:\n  got:  {:?}\n  want: {:?}\n(UPDATE_GOLDEN=1 rewrites it after review)",
             line + 1,

@@ -1,7 +1,7 @@
 //! `sqlsift advise`: index and partition advice for captured workloads,
 //! validated against the database `--schema` names.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,7 +31,8 @@ pub fn run(args: &AdviseArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let postgres = source.starts_with("postgres://") || source.starts_with("postgresql://");
     let options = Options {
         workload_complete: args.workload_complete,
-        sqlite: (!postgres && is_sqlite_file(Path::new(&source))).then(|| PathBuf::from(&source)),
+        sqlite: (!postgres && crate::analysis::is_sqlite_file(Path::new(&source)))
+            .then(|| PathBuf::from(&source)),
         run: !args.no_run,
         postgres: postgres.then(|| source.clone()),
         partition_rows: args.partition_rows,
@@ -49,13 +50,4 @@ pub fn run(args: &AdviseArgs, config: &Config) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether `path` starts with the SQLite database header.
-pub(super) fn is_sqlite_file(path: &Path) -> bool {
-    let mut head = [0u8; 16];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"SQLite format 3\0"
 }

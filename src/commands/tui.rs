@@ -14,14 +14,14 @@ mod snapshot;
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
-use sqlsift_advisor::{Advice, Options as AdviseOptions, advise, work_statements};
+use sqlsift_advisor::Advice;
 use sqlsift_analyzer::read::{self, Record};
 use sqlsift_analyzer::workload::{IngestOptions, Workload, ingest};
 use sqlsift_rules::Linter;
@@ -66,8 +66,6 @@ pub fn run(args: &TuiArgs, config: &Config) -> anyhow::Result<ExitCode> {
 struct Builder {
     schema: Option<Schema>,
     linter: Linter,
-    /// The `--schema` source, for the index advisor.
-    source: Option<String>,
 }
 
 impl Builder {
@@ -75,7 +73,6 @@ impl Builder {
         Ok(Builder {
             schema: Schema::load(args.schema.as_deref(), config)?,
             linter: Linter::new(&config.rules)?,
-            source: config.schema_source(args.schema.as_deref()),
         })
     }
 
@@ -96,6 +93,8 @@ impl Builder {
                 thresholds: config.thresholds,
                 schema: self.schema.as_ref(),
                 linter: &self.linter,
+                // The Advice view lists the advisor's output itself.
+                advice: None,
             },
         );
         config.ignore.apply(&mut r);
@@ -116,27 +115,14 @@ impl Builder {
     }
 
     fn postgres(&self) -> bool {
-        self.source
-            .as_deref()
-            .is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+        self.schema.as_ref().is_some_and(Schema::is_postgres)
     }
 
     /// Index and partition advice, validated on the planner (not timed:
     /// the console should open at once), when a schema is given.
     fn advice(&self, workload: &Workload) -> Option<Result<Advice, String>> {
-        let (schema, source) = (self.schema.as_ref()?, self.source.as_ref()?);
-        let postgres = self.postgres();
-        let sqlite = !postgres && super::advise::is_sqlite_file(Path::new(source));
-        let options = AdviseOptions {
-            sqlite: sqlite.then(|| PathBuf::from(source)),
-            run: false,
-            postgres: postgres.then(|| source.clone()),
-            ..AdviseOptions::default()
-        };
-        Some(
-            advise(&work_statements(workload), &schema.catalog, &options)
-                .map_err(|e| e.to_string()),
-        )
+        let schema = self.schema.as_ref()?;
+        Some(schema.advise(workload).map_err(|e| format!("{e:#}")))
     }
 }
 

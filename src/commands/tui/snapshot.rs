@@ -255,6 +255,7 @@ mod tests {
                 thresholds: sqlsift_analyzer::detect::slow::SlowConfig::default(),
                 schema: None,
                 linter: &linter,
+                advice: None,
             },
         );
         convert(&r, "orm".into(), Vec::new(), None, false)
