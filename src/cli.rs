@@ -79,17 +79,8 @@ Exit codes:
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// .sql files, or captured workloads in any format `report` reads.
-    #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
-
-    /// Input format, instead of detecting it per file.
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
-    pub input_format: Option<Format>,
-
-    /// SQL dialect to parse with, instead of the input format's own.
-    #[arg(long, value_parser = parse_dialect)]
-    pub dialect: Option<Dialect>,
+    #[command(flatten)]
+    pub sources: Sources,
 
     /// The database the statements run against (SQLite file, postgresql:// URL or
     /// schema .sql file): rules about indexes, nullability and types need it.
@@ -112,9 +103,9 @@ pub struct RulesArgs {
     pub rule: Option<String>,
 }
 
-/// How inputs are read.
+/// Which inputs to read, and how.
 #[derive(Debug, Args)]
-pub struct InputArgs {
+pub struct Sources {
     /// Log files or captures to read (PostgreSQL stderr/csv/json logs, MySQL slow or
     /// general logs, sqlsift JSONL, .sql files; any of them gzip-compressed).
     #[arg(required = true, value_name = "INPUT")]
@@ -127,6 +118,13 @@ pub struct InputArgs {
     /// SQL dialect to lex and parse with, instead of the input format's own.
     #[arg(long, value_parser = parse_dialect)]
     pub dialect: Option<Dialect>,
+}
+
+/// How inputs are read into a workload.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub sources: Sources,
 
     /// Executions of one query with differing values in one unit of work that
     /// make an N+1 loop [default: 5, or sqlsift.toml's detect.loop_min].
@@ -140,6 +138,16 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// How to ingest the inputs: their format and dialect, and the detector
+    /// settings.
+    pub fn ingest_options(&self, config: &Config) -> sqlsift_analyzer::workload::IngestOptions {
+        sqlsift_analyzer::workload::IngestOptions {
+            format: self.sources.input_format,
+            dialect: self.sources.dialect,
+            detect: self.detect_config(config),
+        }
+    }
+
     /// The detector settings these arguments ask for: flags first, then
     /// `sqlsift.toml`, then the defaults.
     pub fn detect_config(&self, config: &Config) -> sqlsift_analyzer::detect::DetectConfig {

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use sqlsift_advisor::{Options, advise, render, work_statements};
-use sqlsift_analyzer::workload::{IngestOptions, ingest};
+use sqlsift_analyzer::workload::ingest;
 
 use crate::cli::{AdviseArgs, AdviseFormat};
 use crate::config::Config;
 
 pub fn run(args: &AdviseArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
+    super::check_inputs(&args.input.sources.inputs)?;
     let Some(source) = config.schema_source(args.schema.as_deref()) else {
         anyhow::bail!(
             "advise needs the database schema: pass --schema (a SQLite file, a postgresql:// URL \
@@ -21,12 +21,8 @@ pub fn run(args: &AdviseArgs, config: &Config) -> anyhow::Result<ExitCode> {
         );
     };
     let catalog = sqlsift_analyzer::catalog::load(&source, &config.schema.rows)?;
-    let opts = IngestOptions {
-        format: args.input.input_format,
-        dialect: args.input.dialect,
-        detect: args.input.detect_config(config),
-    };
-    let workload = ingest(&args.input.inputs, &opts, None)?;
+    let opts = args.input.ingest_options(config);
+    let workload = ingest(&args.input.sources.inputs, &opts, None)?;
     let statements = work_statements(&workload);
     let postgres = source.starts_with("postgres://") || source.starts_with("postgresql://");
     let options = Options {

@@ -10,13 +10,13 @@ use sqlsift_analyzer::redact::redact_sql;
 use crate::cli::EventsArgs;
 
 pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
+    super::check_inputs(&args.input.sources.inputs)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut stderr = std::io::stderr().lock();
     let mut malformed = 0u64;
-    for path in &args.input.inputs {
-        let (format, records) = read::open(path, args.input.input_format, None)?;
-        let dialect = args.input.dialect.unwrap_or(format.dialect());
+    for path in &args.input.sources.inputs {
+        let (format, records) = read::open(path, args.input.sources.input_format, None)?;
+        let dialect = args.input.sources.dialect.unwrap_or(format.dialect());
         let mut normalizer = Normalizer::new(dialect);
         for r in records {
             match r {

@@ -10,7 +10,7 @@ use anyhow::Context;
 use sqlsift_analyzer::QueryEvent;
 use sqlsift_analyzer::read::{self, Record};
 use sqlsift_analyzer::store::{Store, StoreOptions};
-use sqlsift_analyzer::workload::{IngestOptions, Workload, ingest};
+use sqlsift_analyzer::workload::{Workload, ingest};
 
 use crate::cli::{IngestArgs, InputArgs};
 use crate::config::Config;
@@ -41,8 +41,8 @@ pub fn run(args: &IngestArgs, config: &Config) -> anyhow::Result<ExitCode> {
 fn last_events(input: &InputArgs, n: u64) -> anyhow::Result<Vec<QueryEvent>> {
     let cap = usize::try_from(n).unwrap_or(usize::MAX);
     let mut last = VecDeque::new();
-    for path in &input.inputs {
-        let (_, records) = read::open(path, input.input_format, None)?;
+    for path in &input.sources.inputs {
+        let (_, records) = read::open(path, input.sources.input_format, None)?;
         for r in records {
             if let Record::Event(e) = r {
                 if last.len() == cap {
@@ -57,15 +57,11 @@ fn last_events(input: &InputArgs, n: u64) -> anyhow::Result<Vec<QueryEvent>> {
 
 /// Reads every input into one workload, with a progress bar for big ones.
 pub fn read_inputs(input: &InputArgs, config: &Config) -> anyhow::Result<Workload> {
-    super::check_inputs(&input.inputs)?;
-    let bar = progress::for_inputs(&input.inputs);
-    let opts = IngestOptions {
-        format: input.input_format,
-        dialect: input.dialect,
-        detect: input.detect_config(config),
-    };
+    super::check_inputs(&input.sources.inputs)?;
+    let bar = progress::for_inputs(&input.sources.inputs);
+    let opts = input.ingest_options(config);
     let callback = bar.as_ref().map(progress::callback);
-    let workload = ingest(&input.inputs, &opts, callback.as_ref())?;
+    let workload = ingest(&input.sources.inputs, &opts, callback.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -57,7 +57,7 @@ struct Unparsed {
 }
 
 pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.inputs)?;
+    super::check_inputs(&args.sources.inputs)?;
     let linter = Linter::new(&config.rules)?;
     let schema = Schema::load(args.schema.as_deref(), config)?;
     let mut report = LintReport {
@@ -66,9 +66,9 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
     };
     // Fingerprint → indexes into report.findings of its violations.
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
-    for path in &args.inputs {
-        let (format, records) = read::open(path, args.input_format, None)?;
-        let dialect = args.dialect.unwrap_or(format.dialect());
+    for path in &args.sources.inputs {
+        let (format, records) = read::open(path, args.sources.input_format, None)?;
+        let dialect = args.sources.dialect.unwrap_or(format.dialect());
         let mut normalizer = Normalizer::new(dialect);
         for record in records {
             let event = match record {

@@ -3,20 +3,16 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use sqlsift_analyzer::workload::{IngestOptions, ingest};
+use sqlsift_analyzer::workload::ingest;
 
 use crate::cli::{OutputFormat, RewriteArgs};
 use crate::config::Config;
 use crate::report;
 
 pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
-    let opts = IngestOptions {
-        format: args.input.input_format,
-        dialect: args.input.dialect,
-        detect: args.input.detect_config(config),
-    };
-    let workload = ingest(&args.input.inputs, &opts, None)?;
+    super::check_inputs(&args.input.sources.inputs)?;
+    let opts = args.input.ingest_options(config);
+    let workload = ingest(&args.input.sources.inputs, &opts, None)?;
     let linter = sqlsift_rules::Linter::new(&config.rules)?;
     let r = report::build(
         &workload,

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use sqlsift_advisor::Advice;
 use sqlsift_analyzer::read::{self, Record};
-use sqlsift_analyzer::workload::{IngestOptions, Workload, ingest};
+use sqlsift_analyzer::workload::{Workload, ingest};
 use sqlsift_rules::Linter;
 use sqlsift_tui::Snapshot;
 use sqlsift_tui::model::StreamRow;
@@ -37,7 +37,7 @@ use crate::report;
 const STREAM_ROWS: usize = 500;
 
 pub fn run(args: &TuiArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    super::check_inputs(&args.input.inputs)?;
+    super::check_inputs(&args.input.sources.inputs)?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the console needs a terminal: for a file or a pipe use `sqlsift report`");
     }
@@ -78,12 +78,8 @@ impl Builder {
 
     /// The inputs as they are now, as the console shows them.
     fn snapshot(&self, args: &TuiArgs, config: &Config) -> anyhow::Result<Snapshot> {
-        let opts = IngestOptions {
-            format: args.input.input_format,
-            dialect: args.input.dialect,
-            detect: args.input.detect_config(config),
-        };
-        let workload = ingest(&args.input.inputs, &opts, None)?;
+        let opts = args.input.ingest_options(config);
+        let workload = ingest(&args.input.sources.inputs, &opts, None)?;
         let mut r = report::build(
             &workload,
             &report::Options {
@@ -101,6 +97,7 @@ impl Builder {
         let advice = self.advice(&workload);
         let names: Vec<String> = args
             .input
+            .sources
             .inputs
             .iter()
             .map(|p| p.display().to_string())
@@ -108,7 +105,7 @@ impl Builder {
         Ok(snapshot::convert(
             &r,
             names.join(", "),
-            stream(&args.input.inputs, args.input.input_format)?,
+            stream(&args.input.sources.inputs, args.input.sources.input_format)?,
             advice.as_ref(),
             self.postgres(),
         ))
@@ -165,7 +162,7 @@ fn follow(args: &TuiArgs, config: &Config, tx: &Sender<Snapshot>, stop: &AtomicB
         return;
     };
     let interval = Duration::from_secs_f64(args.interval);
-    let mut seen = stamps(&args.input.inputs);
+    let mut seen = stamps(&args.input.sources.inputs);
     let mut checked = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         // Short sleeps, so that quitting is not held up by the interval.
@@ -174,7 +171,7 @@ fn follow(args: &TuiArgs, config: &Config, tx: &Sender<Snapshot>, stop: &AtomicB
             continue;
         }
         checked = Instant::now();
-        let now = stamps(&args.input.inputs);
+        let now = stamps(&args.input.sources.inputs);
         if now == seen {
             continue;
         }
