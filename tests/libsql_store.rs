@@ -53,6 +53,18 @@ fn a_remote_store_reports_what_a_local_one_does() {
 }
 
 #[test]
+fn the_auth_token_comes_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = hrana::Hrana::start(&dir.path().join("remote.db"));
+    sqlsift()
+        .env("SQLSIFT_LIBSQL_AUTH_TOKEN", "s3cret")
+        .args(["ingest", CAPTURE, "--store", &server.url])
+        .assert()
+        .success();
+    assert_eq!(server.authorization().as_deref(), Some("Bearer s3cret"));
+}
+
+#[test]
 fn a_remote_store_that_cannot_be_reached_is_exit_2() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

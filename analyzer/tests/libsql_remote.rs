@@ -1,21 +1,18 @@
-//! The libsql adaptor and the remote store, through libsql's real remote
-//! client against an in-process Hrana-over-HTTP endpoint that executes on a
+//! The libsql adaptor (and a remote store's failure modes; its merge tests
+//! are the store module's), through libsql's real remote client against an in-process Hrana-over-HTTP endpoint that executes on a
 //! real SQLite file (no sqld server can be installed where these tests run).
 #![cfg(feature = "libsql")]
 
 #[path = "support/hrana.rs"]
 mod hrana;
 
-use std::fmt::Write as _;
-
 use hrana::Hrana;
 use sqlsift_analyzer::adapt::libsql::RecordingConnection;
-use sqlsift_analyzer::detect::{DetectConfig, FindingKind};
+use sqlsift_analyzer::detect::FindingKind;
 use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig};
 use sqlsift_analyzer::normalize::normalize;
-use sqlsift_analyzer::read::{Format, from_reader};
-use sqlsift_analyzer::store::{SCHEMA_VERSION, Store, StoreLocation, StoreOptions};
-use sqlsift_analyzer::workload::{Workload, ingest_records};
+use sqlsift_analyzer::store::{Store, StoreLocation, StoreOptions};
+use sqlsift_analyzer::workload::Workload;
 use sqlsift_analyzer::{Dialect, Fingerprint};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -162,96 +159,6 @@ fn the_adaptor_records_null_and_named_values() {
     let w = interceptor.shutdown().unwrap();
     let insert = digest(&w, "INSERT INTO t VALUES (:a, :b)");
     assert_eq!(insert.sample.params, [Some("7".to_owned()), None]);
-}
-
-/// A workload of `sessions` sessions, each a parent query, a loop of 6
-/// lookups and a write.
-fn workload(first_session: u32, sessions: u32) -> Workload {
-    let mut jsonl = String::new();
-    for s in first_session..first_session + sessions {
-        writeln!(jsonl, "{{\"sql\":\"SELECT id FROM posts WHERE user_id = {s}\",\"session\":\"s{s}\",\"duration_ms\":1.5,\"rows\":6}}").unwrap();
-        for k in 0..6 {
-            writeln!(jsonl, "{{\"sql\":\"SELECT * FROM comments WHERE post_id = {}\",\"session\":\"s{s}\",\"duration_ms\":0.{k}5,\"rows\":2}}", s * 10 + k).unwrap();
-        }
-    }
-    let records = from_reader(
-        Format::Jsonl,
-        "t.jsonl".into(),
-        Box::new(std::io::Cursor::new(jsonl.into_bytes())),
-    );
-    ingest_records(records, Dialect::Generic, DetectConfig::default())
-}
-
-/// What a report counts: per shape calls, rows and total (µs); events; loops.
-fn figures(
-    w: &Workload,
-) -> (
-    Vec<(String, u64, u64, i64)>,
-    u64,
-    Vec<(FindingKind, u64, u64)>,
-) {
-    let mut digests: Vec<_> = w
-        .digests
-        .values()
-        .map(|d| {
-            #[allow(clippy::cast_possible_truncation)]
-            let micros = (d.total_ms * 1000.0).round() as i64;
-            (d.shape.to_string(), d.calls, d.rows, micros)
-        })
-        .collect();
-    digests.sort();
-    let findings = w
-        .detection
-        .as_ref()
-        .unwrap()
-        .findings(&w.digests)
-        .iter()
-        .map(|f| (f.kind, f.unit_count, f.loop_size))
-        .collect();
-    (digests, w.events, findings)
-}
-
-#[test]
-fn the_remote_store_migrates_round_trips_and_merges() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
-    let server = Hrana::start(&db);
-    let at = StoreLocation::with_token(&server.url, String::new());
-    let mut store = Store::open_at(&at, StoreOptions::default()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    store.save(&workload(0, 3)).unwrap();
-    // Another machine saves the other half.
-    Store::open_at(&at, StoreOptions::default())
-        .unwrap()
-        .save(&workload(3, 5))
-        .unwrap();
-    let merged = store.load().unwrap();
-    assert_eq!(figures(&merged), figures(&workload(0, 8)));
-    assert!(figures(&merged).2.contains(&(FindingKind::NPlusOne, 8, 6)));
-    // The endpoint's file is an ordinary store: the local backend reads the same.
-    let local = Store::open(&db, StoreOptions::default()).unwrap();
-    assert_eq!(figures(&local.load().unwrap()), figures(&merged));
-}
-
-#[test]
-fn raw_events_are_kept_remotely_up_to_the_cap() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Hrana::start(&dir.path().join("e.db"));
-    let at = StoreLocation::with_token(&server.url, String::new());
-    let mut store = Store::open_at(
-        &at,
-        StoreOptions {
-            max_events: 3,
-            ..StoreOptions::default()
-        },
-    )
-    .unwrap();
-    let events: Vec<_> = (0..5)
-        .map(|i| sqlsift_analyzer::QueryEvent::new(format!("SELECT {i}")))
-        .collect();
-    store.append_events(&events).unwrap();
-    let kept: Vec<String> = store.events().unwrap().into_iter().map(|e| e.sql).collect();
-    assert_eq!(kept, ["SELECT 2", "SELECT 3", "SELECT 4"]);
 }
 
 #[test]

@@ -13,6 +13,7 @@
 //! [`RecordingConnection::execute`]), so they are recorded too, and the
 //! interceptor's units see them.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -105,12 +106,12 @@ fn texts(params: &Params) -> Vec<Option<String>> {
         Value::Integer(n) => Some(n.to_string()),
         Value::Real(x) => Some(x.to_string()),
         Value::Text(s) => Some(s.clone()),
-        Value::Blob(b) => Some(format!(
-            "x'{}'",
-            b.iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect::<String>()
-        )),
+        Value::Blob(b) => Some(
+            b.iter().fold(String::from("x'"), |mut hex, byte| {
+                let _ = write!(hex, "{byte:02x}");
+                hex
+            }) + "'",
+        ),
     };
     match params {
         Params::None => Vec::new(),

@@ -49,7 +49,7 @@ impl Backend for Local {
             .conn
             .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(params))?;
-        Ok(n as u64)
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
     fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, StoreError> {

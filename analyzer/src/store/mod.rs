@@ -2,10 +2,10 @@
 //! reading totals and, optionally, capped raw events — so that several
 //! ingests, processes, interceptors or machines add up to one workload.
 //!
-//! It lives in a local SQLite file (the embedded default, see [`local`]) or a
+//! It lives in a local SQLite file (the embedded default) or a
 //! remote libSQL database shared by a team or a fleet (with the `libsql`
 //! feature, see `remote`). Both run the same schema, migrations and merge
-//! logic, written here once against the small [`backend::Backend`] trait.
+//! logic, written here once against the small `backend::Backend` trait.
 //! Each [`Store::save`] is one transaction that merges a workload into what
 //! the store holds (digests by fingerprint: counts and totals add exactly,
 //! sketches merge); a writer killed mid-save loses that save only.
@@ -16,6 +16,10 @@ mod location;
 mod migrations;
 #[cfg(feature = "libsql")]
 mod remote;
+/// The Hrana-over-HTTP endpoint the remote backend's tests run against.
+#[cfg(all(test, feature = "libsql"))]
+#[path = "../../tests/support/hrana.rs"]
+mod test_hrana;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -490,16 +494,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn two_saves_merge_into_what_one_save_of_both_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = open(&dir);
+    /// Two saves, through two connections, merge into what one save of both gives.
+    fn check_two_saves_merge(open: &dyn Fn(StoreOptions) -> Store) {
+        let mut store = open(StoreOptions::default());
         store.save(&workload(0, 3)).unwrap();
         // Another process saves the other half.
-        Store::open(&dir.path().join("s.db"), StoreOptions::default())
-            .unwrap()
-            .save(&workload(3, 5))
-            .unwrap();
+        open(StoreOptions::default()).save(&workload(3, 5)).unwrap();
         let merged = store.load().unwrap();
         let whole = workload(0, 8);
         assert_eq!(figures(&merged), figures(&whole));
@@ -510,6 +510,65 @@ mod tests {
             findings.contains(&(FindingKind::NPlusOne, 8, 48, 6)),
             "{findings:?}"
         );
+    }
+
+    /// No raw events without a cap; the newest up to it with one.
+    fn check_raw_events_capped(open: &dyn Fn(StoreOptions) -> Store) {
+        let events: Vec<QueryEvent> = (0..10)
+            .map(|i| QueryEvent::new(format!("SELECT {i}")))
+            .collect();
+        let mut none = open(StoreOptions::default());
+        none.append_events(&events).unwrap();
+        assert!(none.events().unwrap().is_empty(), "no cap, no raw events");
+        let mut capped = open(StoreOptions {
+            max_events: 4,
+            ..StoreOptions::default()
+        });
+        capped.append_events(&events[..3]).unwrap();
+        capped.append_events(&events[3..]).unwrap();
+        let kept: Vec<String> = capped
+            .events()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.sql)
+            .collect();
+        assert_eq!(kept, ["SELECT 6", "SELECT 7", "SELECT 8", "SELECT 9"]);
+    }
+
+    #[test]
+    fn two_saves_merge_into_what_one_save_of_both_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        check_two_saves_merge(&|o| Store::open(&dir.path().join("s.db"), o).unwrap());
+    }
+
+    #[test]
+    fn raw_events_are_kept_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        check_raw_events_capped(&|o| Store::open(&dir.path().join("e.db"), o).unwrap());
+    }
+
+    /// The remote backend, through libsql's real client and an in-process
+    /// Hrana endpoint on a real SQLite file, behaves as the local one.
+    #[cfg(feature = "libsql")]
+    #[test]
+    fn a_remote_store_migrates_merges_and_keeps_events_as_a_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let (merged, events) = (dir.path().join("merged.db"), dir.path().join("events.db"));
+        let open_remote = |db: &Path| {
+            let at =
+                StoreLocation::with_token(&super::test_hrana::Hrana::start(db).url, String::new());
+            move |o| Store::open_at(&at, o).unwrap()
+        };
+        let open = open_remote(&merged);
+        assert_eq!(
+            open(StoreOptions::default()).schema_version().unwrap(),
+            SCHEMA_VERSION
+        );
+        check_two_saves_merge(&open);
+        check_raw_events_capped(&open_remote(&events));
+        // What the server holds is an ordinary store file.
+        let local = Store::open(&merged, StoreOptions::default()).unwrap();
+        assert_eq!(figures(&local.load().unwrap()), figures(&workload(0, 8)));
     }
 
     #[test]
@@ -533,35 +592,6 @@ mod tests {
         drop(store);
         let err = Store::open(&path, StoreOptions::default()).err().unwrap();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
-    }
-
-    #[test]
-    fn raw_events_are_kept_up_to_the_cap() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("e.db");
-        let events: Vec<QueryEvent> = (0..10)
-            .map(|i| QueryEvent::new(format!("SELECT {i}")))
-            .collect();
-        let mut none = Store::open(&path, StoreOptions::default()).unwrap();
-        none.append_events(&events).unwrap();
-        assert!(none.events().unwrap().is_empty(), "no cap, no raw events");
-        let mut capped = Store::open(
-            &path,
-            StoreOptions {
-                max_events: 4,
-                ..StoreOptions::default()
-            },
-        )
-        .unwrap();
-        capped.append_events(&events[..3]).unwrap();
-        capped.append_events(&events[3..]).unwrap();
-        let kept: Vec<String> = capped
-            .events()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.sql)
-            .collect();
-        assert_eq!(kept, ["SELECT 6", "SELECT 7", "SELECT 8", "SELECT 9"]);
     }
 
     #[test]

@@ -36,6 +36,8 @@ struct State {
     batons: AtomicU64,
     /// Pipeline and cursor requests served, for tests that count round trips.
     requests: AtomicU64,
+    /// The last request's `Authorization` header: what token the client sent.
+    authorization: Mutex<Option<String>>,
 }
 
 impl Hrana {
@@ -48,6 +50,7 @@ impl Hrana {
             streams: Mutex::new(HashMap::new()),
             batons: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            authorization: Mutex::new(None),
         });
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -64,6 +67,16 @@ impl Hrana {
     pub fn requests(&self) -> u64 {
         self.state.requests.load(Ordering::SeqCst)
     }
+
+    /// The `Authorization` header of the last request.
+    #[allow(dead_code)] // not every test binary checks it
+    pub fn authorization(&self) -> Option<String> {
+        self.state
+            .authorization
+            .lock()
+            .expect("authorization")
+            .clone()
+    }
 }
 
 /// Answers one client connection's requests until it closes.
@@ -73,8 +86,9 @@ fn serve(state: &State, client: TcpStream) {
     };
     let mut reader = BufReader::new(client);
     let mut out = write_half;
-    while let Some((path, body)) = read_request(&mut reader) {
+    while let Some((path, authorization, body)) = read_request(&mut reader) {
         state.requests.fetch_add(1, Ordering::SeqCst);
+        *state.authorization.lock().expect("authorization") = authorization;
         let (status, reply) = match (
             path.split('?').next(),
             serde_json::from_slice::<Json>(&body),
@@ -84,22 +98,25 @@ fn serve(state: &State, client: TcpStream) {
             (_, Err(e)) => ("400 Bad Request", e.to_string()),
             _ => ("404 Not Found", format!("no route {path}")),
         };
-        let head = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        // One write: a head and a body sent apart would wait on Nagle's delayed ACK.
+        let response = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{reply}",
             reply.len()
         );
-        if out.write_all(head.as_bytes()).is_err() || out.write_all(reply.as_bytes()).is_err() {
+        if out.write_all(response.as_bytes()).is_err() {
             return;
         }
     }
 }
 
-/// The next request's path and body, or `None` at the end of the connection.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
+/// The next request's path, `Authorization` header and body, or `None` at
+/// the end of the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Option<String>, Vec<u8>)> {
     let mut line = String::new();
     reader.read_line(&mut line).ok().filter(|n| *n > 0)?;
     let path = line.split_whitespace().nth(1)?.to_owned();
     let mut length = 0;
+    let mut authorization = None;
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).ok().filter(|n| *n > 0)?;
@@ -110,12 +127,14 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> 
         if let Some((name, value)) = header.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().ok()?;
+            } else if name.eq_ignore_ascii_case("authorization") {
+                authorization = Some(value.trim().to_owned());
             }
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some((path, body))
+    Some((path, authorization, body))
 }
 
 /// The stream `baton` names, or a new one.
@@ -228,35 +247,26 @@ fn batch(conn: &rusqlite::Connection, batch: &Json) -> Json {
     let mut errors = Vec::new();
     let mut outcomes = Vec::new();
     for step in batch["steps"].as_array().into_iter().flatten() {
-        if !condition(conn, &step["condition"], &outcomes) {
-            (
-                results.push(Json::Null),
-                errors.push(Json::Null),
-                outcomes.push(None),
-            );
-            continue;
-        }
-        match execute(conn, &step["stmt"]) {
-            Ok(r) => (
-                results.push(r),
-                errors.push(Json::Null),
-                outcomes.push(Some(true)),
-            ),
-            Err(e) => (
-                results.push(Json::Null),
-                errors.push(e),
-                outcomes.push(Some(false)),
-            ),
+        let (result, error, outcome) = if condition(conn, &step["condition"], &outcomes) {
+            match execute(conn, &step["stmt"]) {
+                Ok(r) => (r, Json::Null, Some(true)),
+                Err(e) => (Json::Null, e, Some(false)),
+            }
+        } else {
+            (Json::Null, Json::Null, None)
         };
+        results.push(result);
+        errors.push(error);
+        outcomes.push(outcome);
     }
     json!({"step_results": results, "step_errors": errors})
 }
 
 /// Whether a batch step runs, given the earlier steps' outcomes (`None`: skipped).
-fn condition(conn: &rusqlite::Connection, cond: &Json, outcomes: &[Option<bool>]) -> bool {
+fn condition(conn: &rusqlite::Connection, test: &Json, outcomes: &[Option<bool>]) -> bool {
     let step = |c: &Json| {
         outcomes
-            .get(c["step"].as_u64().unwrap_or(u64::MAX) as usize)
+            .get(c["step"].as_u64().and_then(|i| usize::try_from(i).ok())?)
             .copied()
             .flatten()
     };
@@ -268,13 +278,13 @@ fn condition(conn: &rusqlite::Connection, cond: &Json, outcomes: &[Option<bool>]
             .map(|c| condition(conn, c, outcomes))
             .collect::<Vec<_>>()
     };
-    match cond["type"].as_str() {
+    match test["type"].as_str() {
         None => true,
-        Some("ok") => step(cond) == Some(true),
-        Some("error") => step(cond) == Some(false),
-        Some("not") => !condition(conn, &cond["cond"], outcomes),
-        Some("and") => all(cond).into_iter().all(|b| b),
-        Some("or") => all(cond).into_iter().any(|b| b),
+        Some("ok") => step(test) == Some(true),
+        Some("error") => step(test) == Some(false),
+        Some("not") => !condition(conn, &test["cond"], outcomes),
+        Some("and") => all(test).into_iter().all(|b| b),
+        Some("or") => all(test).into_iter().any(|b| b),
         Some("is_autocommit") => conn.is_autocommit(),
         Some(_) => false,
     }
@@ -354,7 +364,6 @@ fn describe(conn: &rusqlite::Connection, sql: &str) -> Result<Json, Json> {
 fn columns(prepared: &rusqlite::Statement<'_>) -> Vec<Json> {
     prepared
         .column_names()
-        .into_iter()
         .map(|name| json!({"name": name, "decltype": null}))
         .collect()
 }
