@@ -594,6 +594,15 @@ mod tests {
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     }
 
+    #[cfg(not(feature = "libsql"))]
+    #[test]
+    fn a_remote_url_without_the_feature_says_so() {
+        let at = StoreLocation::with_token("libsql://db.example", String::new());
+        let err = Store::open_at(&at, StoreOptions::default()).err().unwrap();
+        assert!(matches!(err, StoreError::NoRemote(_)), "{err}");
+        assert!(err.to_string().contains("`libsql` feature"), "{err}");
+    }
+
     #[test]
     fn a_file_that_is_not_sqlite_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
