@@ -209,8 +209,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Report the workload a store file holds (`sqlsift ingest --store`), merged with any inputs.
-    #[arg(long, value_name = "FILE")]
+    /// Report the workload a store holds (`sqlsift ingest --store`), merged with any inputs:
+    /// a file, or a libSQL URL (`libsql://`, `https://`, `http://`; token from SQLSIFT_LIBSQL_AUTH_TOKEN).
+    #[arg(long, value_name = "FILE|URL")]
     pub store: Option<PathBuf>,
 }
 
@@ -234,8 +235,9 @@ pub struct IngestArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The store file to merge into (created if missing).
-    #[arg(long, value_name = "FILE")]
+    /// The store to merge into: a file (created if missing), or a libSQL URL
+    /// (`libsql://`, `https://`, `http://`; token from SQLSIFT_LIBSQL_AUTH_TOKEN; needs the `libsql` feature).
+    #[arg(long, value_name = "FILE|URL")]
     pub store: PathBuf,
 
     /// Also keep the last N raw events in the store (the newest N over all ingests).

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use sqlsift_analyzer::QueryEvent;
 use sqlsift_analyzer::read::{self, Record};
-use sqlsift_analyzer::store::{Store, StoreOptions};
+use sqlsift_analyzer::store::{Store, StoreLocation, StoreOptions};
 use sqlsift_analyzer::workload::{Workload, ingest};
 
 use crate::cli::{IngestArgs, InputArgs};
@@ -18,21 +18,22 @@ use crate::progress;
 
 pub fn run(args: &IngestArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let workload = read_inputs(&args.input, config)?;
-    let mut store = Store::open(
-        &args.store,
+    let at = location(&args.store);
+    let mut store = Store::open_at(
+        &at,
         StoreOptions {
             max_events: args.keep_events,
             ..StoreOptions::default()
         },
     )
-    .with_context(|| format!("{}: cannot open as a sqlsift store", args.store.display()))?;
+    .with_context(|| format!("{at}: cannot open as a sqlsift store"))?;
     store
         .save(&workload)
-        .with_context(|| format!("{}: cannot save", args.store.display()))?;
+        .with_context(|| format!("{at}: cannot save"))?;
     if args.keep_events > 0 {
         store
             .append_events(&last_events(&args.input, args.keep_events)?)
-            .with_context(|| format!("{}: cannot keep raw events", args.store.display()))?;
+            .with_context(|| format!("{at}: cannot keep raw events"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -68,23 +69,31 @@ pub fn read_inputs(input: &InputArgs, config: &Config) -> anyhow::Result<Workloa
     Ok(workload)
 }
 
-/// `workload` merged into what the store at `path` holds, when one is given.
+/// `workload` merged into what the store at `path` (a file or a libSQL URL)
+/// holds, when one is given.
 pub fn with_store(workload: Workload, path: Option<&Path>) -> anyhow::Result<Workload> {
     let Some(path) = path else {
         return Ok(workload);
     };
+    let at = location(path);
     // Reading a store never creates one: a mistyped name is an error, not an empty report.
-    if !path.is_file() {
-        anyhow::bail!("{}: no such store file", path.display());
+    if let StoreLocation::File(file) = &at {
+        if !file.is_file() {
+            anyhow::bail!("{at}: no such store file");
+        }
     }
-    let mut stored = open(path)?
+    let mut stored = Store::open_at(&at, StoreOptions::default())
+        .with_context(|| format!("{at}: cannot open as a sqlsift store"))?
         .load()
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+        .with_context(|| format!("{at}: cannot read"))?;
     stored.merge(workload);
     Ok(stored)
 }
 
-fn open(path: &Path) -> anyhow::Result<Store> {
-    Store::open(path, StoreOptions::default())
-        .with_context(|| format!("{}: cannot open as a sqlsift store", path.display()))
+/// A `--store` argument: a file path, or a `libsql://`/`https://`/`http://` URL.
+fn location(arg: &Path) -> StoreLocation {
+    match arg.to_str() {
+        Some(text) => StoreLocation::parse(text),
+        None => StoreLocation::File(arg.to_owned()),
+    }
 }

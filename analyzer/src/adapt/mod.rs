@@ -2,4 +2,6 @@
 //! driver, so that an application's statements are recorded without changing
 //! the code that runs them.
 
+#[cfg(feature = "libsql")]
+pub mod libsql;
 pub mod rusqlite;

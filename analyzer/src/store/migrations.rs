@@ -1,10 +1,10 @@
 //! The store's schema, as an ordered list of migrations. The version a file
 //! is at lives in `schema_version`; opening a file applies the migrations it
-//! lacks in one transaction, and refuses a file a newer sqlsift wrote.
-
-use rusqlite::{Connection, OptionalExtension};
+//! lacks in one transaction, and refuses a file a newer sqlsift wrote. The
+//! same migrations run on a local file and on a remote libSQL database.
 
 use super::StoreError;
+use super::backend::{Backend, RowExt, SqlValue, transaction};
 
 /// Migration `i` brings a store from version `i` to `i + 1`. Append only:
 /// a released migration never changes.
@@ -45,29 +45,32 @@ const MIGRATIONS: &[&str] = &[
 #[allow(clippy::cast_possible_truncation)] // a handful of migrations
 pub const CURRENT: u32 = MIGRATIONS.len() as u32;
 
-/// Brings the store in `conn` up to [`CURRENT`], in one transaction.
+/// Brings the store in `db` up to [`CURRENT`], in one transaction.
 ///
 /// # Errors
-/// When the file is at a version newer than this build knows, or SQLite fails.
-pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
-    // IMMEDIATE: two processes opening a new file at once do not both migrate it.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
-    let found: Option<u32> = tx
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .optional()?;
-    let found = found.unwrap_or(0);
-    if found > CURRENT {
-        return Err(StoreError::TooNew {
-            found,
-            known: CURRENT,
-        });
-    }
-    for sql in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(sql)?;
-    }
-    tx.execute("DELETE FROM schema_version", [])?;
-    tx.execute("INSERT INTO schema_version VALUES (?1)", [CURRENT])?;
-    tx.commit()?;
-    Ok(CURRENT)
+/// When the store is at a version newer than this build knows, or the database fails.
+pub fn migrate(db: &dyn Backend) -> Result<u32, StoreError> {
+    // IMMEDIATE: two processes opening a new store at once do not both migrate it.
+    transaction(db, "BEGIN IMMEDIATE", |db| {
+        db.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+        let found = match db.query("SELECT version FROM schema_version", &[])?.first() {
+            Some(row) => u32::try_from(row.int(0)?).unwrap_or(u32::MAX),
+            None => 0,
+        };
+        if found > CURRENT {
+            return Err(StoreError::TooNew {
+                found,
+                known: CURRENT,
+            });
+        }
+        for sql in &MIGRATIONS[found as usize..] {
+            db.execute_batch(sql)?;
+        }
+        db.execute("DELETE FROM schema_version", &[])?;
+        db.execute(
+            "INSERT INTO schema_version VALUES (?1)",
+            &[SqlValue::Integer(i64::from(CURRENT))],
+        )?;
+        Ok(CURRENT)
+    })
 }

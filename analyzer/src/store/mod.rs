@@ -1,20 +1,30 @@
-//! The embedded store: a SQLite file holding mergeable digests, the
-//! detectors' accumulated findings, reading totals and, optionally, capped
-//! raw events — so that several ingests, processes or interceptors add up to
-//! one workload.
+//! The store: mergeable digests, the detectors' accumulated findings,
+//! reading totals and, optionally, capped raw events — so that several
+//! ingests, processes, interceptors or machines add up to one workload.
 //!
-//! The file runs in WAL mode with a busy timeout, so readers never block the
-//! writer and writers from several processes queue instead of failing. Each
-//! [`Store::save`] is one transaction that merges a workload into what the
-//! file holds (digests by fingerprint: counts and totals add exactly,
+//! It lives in a local SQLite file (the embedded default) or a
+//! remote libSQL database shared by a team or a fleet (with the `libsql`
+//! feature, see `remote`). Both run the same schema, migrations and merge
+//! logic, written here once against the small `backend::Backend` trait.
+//! Each [`Store::save`] is one transaction that merges a workload into what
+//! the store holds (digests by fingerprint: counts and totals add exactly,
 //! sketches merge); a writer killed mid-save loses that save only.
 
+mod backend;
+mod local;
+mod location;
 mod migrations;
+#[cfg(feature = "libsql")]
+mod remote;
+/// The Hrana-over-HTTP endpoint the remote backend's tests run against.
+#[cfg(all(test, feature = "libsql"))]
+#[path = "../../tests/support/hrana.rs"]
+mod test_hrana;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -24,7 +34,9 @@ use crate::digest::Digest;
 use crate::event::QueryEvent;
 use crate::normalize::Fingerprint;
 use crate::workload::{InputSummary, Workload};
+use backend::{Backend, RowExt, SqlValue, transaction};
 
+pub use location::{AUTH_TOKEN_VARS, StoreLocation};
 pub use migrations::CURRENT as SCHEMA_VERSION;
 
 /// What went wrong with a store.
@@ -32,6 +44,19 @@ pub use migrations::CURRENT as SCHEMA_VERSION;
 pub enum StoreError {
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[cfg(feature = "libsql")]
+    #[error("store: {0}")]
+    Libsql(#[from] libsql::Error),
+    #[cfg(feature = "libsql")]
+    #[error("store: cannot start the remote client: {0}")]
+    Runtime(std::io::Error),
+    #[cfg(not(feature = "libsql"))]
+    #[error(
+        "store: {0} is a remote libSQL database; this sqlsift was built without the `libsql` feature"
+    )]
+    NoRemote(String),
+    #[error("store: unexpected value: {0}")]
+    Unexpected(String),
     #[error("store: a {what} cannot be written: {source}")]
     Encode {
         what: &'static str,
@@ -51,7 +76,8 @@ pub enum StoreError {
 /// How a store is opened.
 #[derive(Debug, Clone, Copy)]
 pub struct StoreOptions {
-    /// How long a writer waits for another process's transaction to end.
+    /// How long a writer waits for another process's transaction to end
+    /// (a local file; a remote server applies its own).
     pub busy_timeout: Duration,
     /// Raw events kept (the newest); 0 keeps none.
     pub max_events: u64,
@@ -66,9 +92,9 @@ impl Default for StoreOptions {
     }
 }
 
-/// An open store file.
+/// An open store.
 pub struct Store {
-    conn: Connection,
+    db: Box<dyn Backend>,
     options: StoreOptions,
 }
 
@@ -77,30 +103,50 @@ const N_PLUS_ONE: &str = "n_plus_one";
 const DUPLICATE: &str = "duplicate";
 const BATCHABLE_INSERT: &str = "batchable_insert";
 
+/// Rows written (or keys looked up) per statement: one round trip each to a
+/// remote store, within SQLite's smallest variable limit (999) at 5 columns.
+const CHUNK: usize = 100;
+
 impl Store {
-    /// Opens (creating and migrating as needed) the store at `path`.
+    /// Opens (creating and migrating as needed) the store file at `path`.
     ///
     /// # Errors
     /// When the file cannot be opened as SQLite, or is from a newer sqlsift.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(options.busy_timeout)?;
-        // WAL: readers and the writer do not block each other, and a commit is
-        // one append. NORMAL sync: a process crash loses nothing committed.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        migrations::migrate(&mut conn)?;
-        Ok(Store { conn, options })
+        let db = local::Local::open(path, options.busy_timeout)?;
+        Store::with_backend(Box::new(db), options)
     }
 
-    /// The schema version of the open file.
+    /// Opens (creating and migrating as needed) the store at `location`: a
+    /// file, or a remote libSQL database (with the `libsql` feature).
     ///
     /// # Errors
-    /// When SQLite fails.
+    /// When the store cannot be reached or opened, or is from a newer sqlsift.
+    pub fn open_at(location: &StoreLocation, options: StoreOptions) -> Result<Store, StoreError> {
+        match location {
+            StoreLocation::File(path) => Store::open(path, options),
+            #[cfg(feature = "libsql")]
+            StoreLocation::Remote { url, auth_token } => {
+                Store::with_backend(Box::new(remote::Remote::open(url, auth_token)?), options)
+            }
+            #[cfg(not(feature = "libsql"))]
+            StoreLocation::Remote { url, .. } => Err(StoreError::NoRemote(url.clone())),
+        }
+    }
+
+    fn with_backend(db: Box<dyn Backend>, options: StoreOptions) -> Result<Store, StoreError> {
+        migrations::migrate(db.as_ref())?;
+        Ok(Store { db, options })
+    }
+
+    /// The schema version of the open store.
+    ///
+    /// # Errors
+    /// When the database fails.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))?)
+        let rows = self.db.query("SELECT version FROM schema_version", &[])?;
+        let version = rows.first().map_or(Ok(0), |r| r.int(0))?;
+        Ok(u32::try_from(version).unwrap_or(0))
     }
 
     /// Merges `workload` into the store, in one transaction: its digests into
@@ -108,207 +154,224 @@ impl Store {
     /// its totals and inputs into the stored totals and inputs.
     ///
     /// # Errors
-    /// When SQLite fails or stored data cannot be read; nothing is saved then.
+    /// When the database fails or stored data cannot be read; nothing is saved then.
     pub fn save(&mut self, workload: &Workload) -> Result<(), StoreError> {
         // IMMEDIATE: take the write lock before reading what will be merged,
         // so two processes cannot merge into the same old row.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut read = tx.prepare_cached("SELECT body FROM digests WHERE fingerprint = ?1")?;
-            let mut write = tx.prepare_cached(
-                "INSERT OR REPLACE INTO digests (fingerprint, shape, calls, total_ms, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for d in workload.digests.values() {
-                let key = key_of(d.id);
-                let stored: Option<String> = read.query_row([key], |r| r.get(0)).optional()?;
-                let merged = match stored {
-                    Some(body) => {
-                        let mut mine: Digest = decode("digest", &body)?;
-                        mine.merge(d);
-                        mine
-                    }
-                    None => d.clone(),
-                };
-                write.execute(params![
-                    key,
-                    &*merged.shape,
-                    i64::try_from(merged.calls).unwrap_or(i64::MAX),
-                    merged.total_ms,
-                    encode("digest", &merged)?,
-                ])?;
+        transaction(self.db.as_ref(), "BEGIN IMMEDIATE", |db| {
+            save_digests(db, workload)?;
+            if let Some(det) = &workload.detection {
+                merge_state(db, N_PLUS_ONE, det.n_plus_one.clone(), NPlusOne::merge)?;
+                merge_state(db, DUPLICATE, det.duplicates.clone(), Duplicates::merge)?;
+                merge_state(
+                    db,
+                    BATCHABLE_INSERT,
+                    det.batch_inserts.clone(),
+                    BatchInserts::merge,
+                )?;
             }
-        }
-        if let Some(det) = &workload.detection {
-            merge_state(&tx, N_PLUS_ONE, det.n_plus_one.clone(), NPlusOne::merge)?;
-            merge_state(&tx, DUPLICATE, det.duplicates.clone(), Duplicates::merge)?;
-            merge_state(
-                &tx,
-                BATCHABLE_INSERT,
-                det.batch_inserts.clone(),
-                BatchInserts::merge,
-            )?;
-        }
-        tx.execute(
-            "UPDATE totals SET events = events + ?1, malformed = malformed + ?2, dropped = dropped + ?3",
-            params![
-                count(workload.events),
-                count(workload.malformed),
-                count(workload.dropped)
-            ],
-        )?;
-        for i in &workload.inputs {
-            tx.execute(
-                "INSERT INTO inputs (path, format, events, malformed) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    i.path,
-                    i.format.to_string(),
-                    count(i.events),
-                    count(i.malformed)
+            db.execute(
+                "UPDATE totals SET events = events + ?1, malformed = malformed + ?2, dropped = dropped + ?3",
+                &[
+                    count(workload.events),
+                    count(workload.malformed),
+                    count(workload.dropped),
                 ],
             )?;
-        }
-        tx.commit()?;
-        Ok(())
+            for i in &workload.inputs {
+                db.execute(
+                    "INSERT INTO inputs (path, format, events, malformed) VALUES (?1, ?2, ?3, ?4)",
+                    &[
+                        SqlValue::Text(i.path.clone()),
+                        SqlValue::Text(i.format.to_string()),
+                        count(i.events),
+                        count(i.malformed),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     /// Everything the store holds, as one workload (no malformed-line
     /// locations: only their count is kept).
     ///
     /// # Errors
-    /// When SQLite fails or stored data cannot be read.
+    /// When the database fails or stored data cannot be read.
     pub fn load(&self) -> Result<Workload, StoreError> {
         // One read transaction: every table as of one commit, whatever other
         // processes save meanwhile (WAL readers see a fixed snapshot).
-        let tx = self.conn.unchecked_transaction()?;
-        let workload = self.read_all()?;
-        tx.finish()?;
-        Ok(workload)
-    }
-
-    fn read_all(&self) -> Result<Workload, StoreError> {
-        let mut workload = Workload::default();
-        let mut stmt = self.conn.prepare("SELECT body FROM digests")?;
-        let bodies = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        for body in bodies {
-            let d: Digest = decode("digest", &body?)?;
-            workload.digests.insert(d.id, d);
-        }
-        let (events, malformed, dropped): (i64, i64, i64) =
-            self.conn
-                .query_row("SELECT events, malformed, dropped FROM totals", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-        (workload.events, workload.malformed, workload.dropped) =
-            (unsigned(events), unsigned(malformed), unsigned(dropped));
-        let mut stmt = self
-            .conn
-            .prepare("SELECT path, format, events, malformed FROM inputs ORDER BY id")?;
-        let inputs = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
-        for row in inputs {
-            let (path, format, events, malformed) = row?;
-            // A format this build no longer names is skipped, not fatal: inputs are informational.
-            if let Ok(format) = format.parse() {
-                workload.inputs.push(InputSummary {
-                    path,
-                    format,
-                    events: unsigned(events),
-                    malformed: unsigned(malformed),
-                });
-            }
-        }
-        // The loaded detections only render findings: their thresholds and
-        // dialect would matter only to units fed to them later.
-        let mut det = Detection::new(DetectConfig::default(), Dialect::Generic);
-        det.n_plus_one = self.state(N_PLUS_ONE)?.unwrap_or_default();
-        det.duplicates = self.state(DUPLICATE)?.unwrap_or_default();
-        det.batch_inserts = self.state(BATCHABLE_INSERT)?.unwrap_or_default();
-        workload.detection = Some(det);
-        Ok(workload)
+        transaction(self.db.as_ref(), "BEGIN", read_all)
     }
 
     /// Keeps `events` as raw events, in one transaction, then trims the
     /// oldest beyond [`StoreOptions::max_events`]. Does nothing when that is 0.
     ///
     /// # Errors
-    /// When SQLite fails; nothing is kept then.
+    /// When the database fails; nothing is kept then.
     pub fn append_events(&mut self, events: &[QueryEvent]) -> Result<(), StoreError> {
         if self.options.max_events == 0 {
             return Ok(());
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut insert = tx.prepare_cached("INSERT INTO events (body) VALUES (?1)")?;
-            for e in events {
-                insert.execute([encode("event", e)?])?;
+        let max_events = self.options.max_events;
+        transaction(self.db.as_ref(), "BEGIN IMMEDIATE", |db| {
+            for chunk in events.chunks(CHUNK) {
+                let bodies = chunk
+                    .iter()
+                    .map(|e| encode("event", e).map(SqlValue::Text))
+                    .collect::<Result<Vec<_>, _>>()?;
+                db.execute(
+                    &format!(
+                        "INSERT INTO events (body) VALUES {}",
+                        tuples(chunk.len(), 1)
+                    ),
+                    &bodies,
+                )?;
             }
-        }
-        tx.execute(
-            "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1",
-            [count(self.options.max_events)],
-        )?;
-        tx.commit()?;
-        Ok(())
+            db.execute(
+                "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1",
+                &[count(max_events)],
+            )?;
+            Ok(())
+        })
     }
 
     /// The raw events kept, oldest first.
     ///
     /// # Errors
-    /// When SQLite fails or a stored event cannot be read.
+    /// When the database fails or a stored event cannot be read.
     pub fn events(&self) -> Result<Vec<QueryEvent>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT body FROM events ORDER BY id")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|body| decode("event", &body?)).collect()
+        self.db
+            .query("SELECT body FROM events ORDER BY id", &[])?
+            .iter()
+            .map(|row| decode("event", row.text(0)?))
+            .collect()
     }
+}
 
-    /// A detector's stored state, if any was saved.
-    fn state<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
-        let body: Option<String> = self
-            .conn
-            .query_row("SELECT state FROM detectors WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        body.map(|b| decode("detector state", &b)).transpose()
+/// Merges the workload's digests into the stored ones of the same
+/// fingerprint: one read and one write per [`CHUNK`] digests.
+fn save_digests(db: &dyn Backend, workload: &Workload) -> Result<(), StoreError> {
+    let digests: Vec<&Digest> = workload.digests.values().collect();
+    for chunk in digests.chunks(CHUNK) {
+        let keys: Vec<SqlValue> = chunk
+            .iter()
+            .map(|d| SqlValue::Integer(key_of(d.id)))
+            .collect();
+        let sql = format!(
+            "SELECT fingerprint, body FROM digests WHERE fingerprint IN {}",
+            tuples(1, keys.len())
+        );
+        let mut stored: HashMap<i64, Digest> = HashMap::new();
+        for row in db.query(&sql, &keys)? {
+            stored.insert(row.int(0)?, decode("digest", row.text(1)?)?);
+        }
+        let mut values = Vec::with_capacity(chunk.len() * 5);
+        for d in chunk {
+            let key = key_of(d.id);
+            let merged = match stored.remove(&key) {
+                Some(mut mine) => {
+                    mine.merge(d);
+                    mine
+                }
+                None => (*d).clone(),
+            };
+            values.extend([
+                SqlValue::Integer(key),
+                SqlValue::Text(merged.shape.to_string()),
+                count(merged.calls),
+                SqlValue::Real(merged.total_ms),
+                SqlValue::Text(encode("digest", &merged)?),
+            ]);
+        }
+        db.execute(
+            &format!(
+                "INSERT OR REPLACE INTO digests (fingerprint, shape, calls, total_ms, body) VALUES {}",
+                tuples(chunk.len(), 5)
+            ),
+            &values,
+        )?;
     }
+    Ok(())
+}
+
+fn read_all(db: &dyn Backend) -> Result<Workload, StoreError> {
+    let mut workload = Workload::default();
+    for row in db.query("SELECT body FROM digests", &[])? {
+        let d: Digest = decode("digest", row.text(0)?)?;
+        workload.digests.insert(d.id, d);
+    }
+    let totals = db.query("SELECT events, malformed, dropped FROM totals", &[])?;
+    if let Some(t) = totals.first() {
+        (workload.events, workload.malformed, workload.dropped) = (
+            unsigned(t.int(0)?),
+            unsigned(t.int(1)?),
+            unsigned(t.int(2)?),
+        );
+    }
+    for row in db.query(
+        "SELECT path, format, events, malformed FROM inputs ORDER BY id",
+        &[],
+    )? {
+        // A format this build no longer names is skipped, not fatal: inputs are informational.
+        if let Ok(format) = row.text(1)?.parse() {
+            workload.inputs.push(InputSummary {
+                path: row.text(0)?.to_owned(),
+                format,
+                events: unsigned(row.int(2)?),
+                malformed: unsigned(row.int(3)?),
+            });
+        }
+    }
+    // The loaded detections only render findings: their thresholds and
+    // dialect would matter only to units fed to them later.
+    let mut det = Detection::new(DetectConfig::default(), Dialect::Generic);
+    det.n_plus_one = state(db, N_PLUS_ONE)?.unwrap_or_default();
+    det.duplicates = state(db, DUPLICATE)?.unwrap_or_default();
+    det.batch_inserts = state(db, BATCHABLE_INSERT)?.unwrap_or_default();
+    workload.detection = Some(det);
+    Ok(workload)
+}
+
+/// A detector's stored state, if any was saved.
+fn state<T: DeserializeOwned>(db: &dyn Backend, name: &str) -> Result<Option<T>, StoreError> {
+    let rows = db.query(
+        "SELECT state FROM detectors WHERE name = ?1",
+        &[SqlValue::Text(name.to_owned())],
+    )?;
+    rows.first()
+        .map(|row| decode("detector state", row.text(0)?))
+        .transpose()
 }
 
 /// Folds `theirs` into the detector state stored under `name`.
 fn merge_state<T: Serialize + DeserializeOwned>(
-    tx: &rusqlite::Transaction<'_>,
+    db: &dyn Backend,
     name: &str,
     theirs: T,
     merge: fn(&mut T, T),
 ) -> Result<(), StoreError> {
-    let stored: Option<String> = tx
-        .query_row("SELECT state FROM detectors WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let merged = match stored {
-        Some(body) => {
-            let mut mine: T = decode("detector state", &body)?;
+    let merged = match state::<T>(db, name)? {
+        Some(mut mine) => {
             merge(&mut mine, theirs);
             mine
         }
         None => theirs,
     };
-    tx.execute(
+    db.execute(
         "INSERT OR REPLACE INTO detectors (name, state) VALUES (?1, ?2)",
-        params![name, encode("detector state", &merged)?],
+        &[
+            SqlValue::Text(name.to_owned()),
+            SqlValue::Text(encode("detector state", &merged)?),
+        ],
     )?;
     Ok(())
+}
+
+/// `rows` parenthesized tuples of `width` placeholders: `(?, ?), (?, ?)`.
+fn tuples(rows: usize, width: usize) -> String {
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    vec![tuple; rows].join(", ")
 }
 
 /// A fingerprint as SQLite's signed 64-bit integer key (bits unchanged).
@@ -316,8 +379,8 @@ fn key_of(id: Fingerprint) -> i64 {
     i64::from_ne_bytes(id.0.to_ne_bytes())
 }
 
-fn count(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+fn count(n: u64) -> SqlValue {
+    SqlValue::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 fn unsigned(n: i64) -> u64 {
@@ -431,16 +494,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn two_saves_merge_into_what_one_save_of_both_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = open(&dir);
+    /// Two saves, through two connections, merge into what one save of both gives.
+    fn check_two_saves_merge(open: &dyn Fn(StoreOptions) -> Store) {
+        let mut store = open(StoreOptions::default());
         store.save(&workload(0, 3)).unwrap();
         // Another process saves the other half.
-        Store::open(&dir.path().join("s.db"), StoreOptions::default())
-            .unwrap()
-            .save(&workload(3, 5))
-            .unwrap();
+        open(StoreOptions::default()).save(&workload(3, 5)).unwrap();
         let merged = store.load().unwrap();
         let whole = workload(0, 8);
         assert_eq!(figures(&merged), figures(&whole));
@@ -451,6 +510,65 @@ mod tests {
             findings.contains(&(FindingKind::NPlusOne, 8, 48, 6)),
             "{findings:?}"
         );
+    }
+
+    /// No raw events without a cap; the newest up to it with one.
+    fn check_raw_events_capped(open: &dyn Fn(StoreOptions) -> Store) {
+        let events: Vec<QueryEvent> = (0..10)
+            .map(|i| QueryEvent::new(format!("SELECT {i}")))
+            .collect();
+        let mut none = open(StoreOptions::default());
+        none.append_events(&events).unwrap();
+        assert!(none.events().unwrap().is_empty(), "no cap, no raw events");
+        let mut capped = open(StoreOptions {
+            max_events: 4,
+            ..StoreOptions::default()
+        });
+        capped.append_events(&events[..3]).unwrap();
+        capped.append_events(&events[3..]).unwrap();
+        let kept: Vec<String> = capped
+            .events()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.sql)
+            .collect();
+        assert_eq!(kept, ["SELECT 6", "SELECT 7", "SELECT 8", "SELECT 9"]);
+    }
+
+    #[test]
+    fn two_saves_merge_into_what_one_save_of_both_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        check_two_saves_merge(&|o| Store::open(&dir.path().join("s.db"), o).unwrap());
+    }
+
+    #[test]
+    fn raw_events_are_kept_up_to_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        check_raw_events_capped(&|o| Store::open(&dir.path().join("e.db"), o).unwrap());
+    }
+
+    /// The remote backend, through libsql's real client and an in-process
+    /// Hrana endpoint on a real SQLite file, behaves as the local one.
+    #[cfg(feature = "libsql")]
+    #[test]
+    fn a_remote_store_migrates_merges_and_keeps_events_as_a_file_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let (merged, events) = (dir.path().join("merged.db"), dir.path().join("events.db"));
+        let open_remote = |db: &Path| {
+            let at =
+                StoreLocation::with_token(&super::test_hrana::Hrana::start(db).url, String::new());
+            move |o| Store::open_at(&at, o).unwrap()
+        };
+        let open = open_remote(&merged);
+        assert_eq!(
+            open(StoreOptions::default()).schema_version().unwrap(),
+            SCHEMA_VERSION
+        );
+        check_two_saves_merge(&open);
+        check_raw_events_capped(&open_remote(&events));
+        // What the server holds is an ordinary store file.
+        let local = Store::open(&merged, StoreOptions::default()).unwrap();
+        assert_eq!(figures(&local.load().unwrap()), figures(&workload(0, 8)));
     }
 
     #[test]
@@ -465,47 +583,24 @@ mod tests {
         drop(store);
         // Opening again applies nothing twice.
         let store = Store::open(&path, StoreOptions::default()).unwrap();
-        let mode: String = store
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+        let mode = store.db.query("PRAGMA journal_mode", &[]).unwrap();
+        assert_eq!(mode, [[SqlValue::Text("wal".into())]]);
         store
-            .conn
-            .execute("UPDATE schema_version SET version = 99", [])
+            .db
+            .execute("UPDATE schema_version SET version = 99", &[])
             .unwrap();
         drop(store);
         let err = Store::open(&path, StoreOptions::default()).err().unwrap();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
     }
 
+    #[cfg(not(feature = "libsql"))]
     #[test]
-    fn raw_events_are_kept_up_to_the_cap() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("e.db");
-        let events: Vec<QueryEvent> = (0..10)
-            .map(|i| QueryEvent::new(format!("SELECT {i}")))
-            .collect();
-        let mut none = Store::open(&path, StoreOptions::default()).unwrap();
-        none.append_events(&events).unwrap();
-        assert!(none.events().unwrap().is_empty(), "no cap, no raw events");
-        let mut capped = Store::open(
-            &path,
-            StoreOptions {
-                max_events: 4,
-                ..StoreOptions::default()
-            },
-        )
-        .unwrap();
-        capped.append_events(&events[..3]).unwrap();
-        capped.append_events(&events[3..]).unwrap();
-        let kept: Vec<String> = capped
-            .events()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.sql)
-            .collect();
-        assert_eq!(kept, ["SELECT 6", "SELECT 7", "SELECT 8", "SELECT 9"]);
+    fn a_remote_url_without_the_feature_says_so() {
+        let at = StoreLocation::with_token("libsql://db.example", String::new());
+        let err = Store::open_at(&at, StoreOptions::default()).err().unwrap();
+        assert!(matches!(err, StoreError::NoRemote(_)), "{err}");
+        assert!(err.to_string().contains("`libsql` feature"), "{err}");
     }
 
     #[test]
