@@ -5,15 +5,17 @@
 //! Layered like a small tokio server: [`message`] (framing and decoding of
 //! the tapped copy), [`session`] (the per-connection protocol state machine),
 //! [`connection`] (startup phase and the two-way relay), [`server`] (accept
-//! loop, connection bound, graceful shutdown) and [`traffic`] (connection
-//! counts behind the pooling advice).
+//! loop, connection bound, graceful shutdown), [`traffic`] (connection
+//! counts) and [`advice`] (pooling advice from those counts).
 
+pub mod advice;
 pub mod connection;
 pub mod message;
 pub mod server;
 pub mod session;
 pub mod traffic;
 
+pub use advice::ConnectionAdvice;
 pub use connection::{ConnectionConfig, ConnectionError, TlsMode};
 pub use server::{Log, Notice, ProxyConfig, run};
 pub use session::{EventSink, SessionStats};

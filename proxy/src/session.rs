@@ -91,6 +91,8 @@ pub struct SessionStats {
     pub transactions: u64,
     /// Time the server sat in a transaction waiting for the client.
     pub idle_in_transaction: Duration,
+    /// Time the server spent executing statements (the sum of their durations).
+    pub busy: Duration,
 }
 
 /// The tap of one connection: fed the bytes of both directions, after they
@@ -375,9 +377,10 @@ impl Session {
             _ => return,
         };
         let start = (*sent).max(self.last_done);
-        let micros = now.saturating_duration_since(start).as_micros();
+        let took = now.saturating_duration_since(start);
+        let micros = took.as_micros();
         let event = QueryEvent {
-            ts: Some(wall_clock(now.saturating_duration_since(start))),
+            ts: Some(wall_clock(took)),
             sql: sql.to_string(),
             params,
             #[allow(clippy::cast_precision_loss)]
@@ -394,6 +397,7 @@ impl Session {
         self.pending.pop_front();
         self.last_done = now;
         self.stats.statements += 1;
+        self.stats.busy += took;
         self.sink.record(event);
     }
 }

@@ -35,6 +35,8 @@ pub struct Counts {
     /// Statements and transactions completed by ended sessions.
     pub statements: u64,
     pub transactions: u64,
+    /// Time servers spent executing statements, over ended sessions.
+    pub busy: Duration,
     /// Time servers sat idle inside a transaction, waiting on the client.
     pub idle_in_transaction: Duration,
     /// The longest single session's total idle-in-transaction time.
@@ -102,6 +104,7 @@ impl Traffic {
             c.statements += stats.statements;
             c.transactions += stats.transactions;
             c.idle_in_transaction += stats.idle_in_transaction;
+            c.busy += stats.busy;
             c.idle_in_transaction_max = c.idle_in_transaction_max.max(stats.idle_in_transaction);
         }
     }
@@ -131,6 +134,7 @@ mod tests {
                 statements: 4,
                 transactions: 1,
                 idle_in_transaction: Duration::from_millis(500),
+                busy: Duration::from_millis(20),
             },
         );
         let c = t.counts();

@@ -5,6 +5,7 @@ mod events;
 mod fingerprint;
 mod ingest;
 mod lint;
+mod proxy;
 mod report;
 mod rewrite;
 mod rules;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => rules::run(&args),
         Command::Ingest(args) => ingest::run(&args, &config),
         Command::Advise(args) => advise::run(&args, &config),
+        Command::Proxy(args) => proxy::run(&args, &config),
     }
 }
 
