@@ -107,6 +107,12 @@ pub struct ProxyArgs {
     /// Client connections served at once; more wait to be accepted.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+
+    /// Relay threads. One keeps every connection's wake-ups on one core, which
+    /// is fastest where clients and server share a few cores (bench/README.md);
+    /// raise it on a dedicated many-core host.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
 }
 
 const LINT_HELP: &str = "\

@@ -55,6 +55,7 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
         })
         .transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::from(args.threads))
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
