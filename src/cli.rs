@@ -65,6 +65,57 @@ pub enum Command {
     /// Inspect captured workloads in a terminal console: top queries, stream, N+1, advice.
     #[command(after_help = TUI_HELP)]
     Tui(TuiArgs),
+    /// Relay PostgreSQL clients to the server and analyse every statement live.
+    #[command(after_help = PROXY_HELP)]
+    Proxy(ProxyArgs),
+}
+
+const PROXY_HELP: &str = "\
+Point the application's DATABASE_URL at --listen. Bytes are relayed unchanged (authentication
+included: trust, md5, SCRAM); each statement is timed in microseconds from its request to its
+CommandComplete. Ctrl-C stops, prints statements, dropped events, findings and connection advice.";
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Address to accept clients on.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:6432")]
+    pub listen: String,
+
+    /// The PostgreSQL server to relay to.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:5432")]
+    pub upstream: String,
+
+    /// Merge the captured workload into this store file (created if missing),
+    /// every --flush-secs and on exit.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+
+    /// Seconds between saves to --store.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub flush_secs: u64,
+
+    /// Append every executed statement to this file as a JSONL event.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+
+    /// Print the text report of the whole capture on exit.
+    #[arg(long)]
+    pub report_on_exit: bool,
+
+    /// Forward SSLRequest to the server and relay TLS untouched (such sessions
+    /// are not analysed). By default the proxy declines TLS and clients continue in plaintext.
+    #[arg(long)]
+    pub tls_passthrough: bool,
+
+    /// Client connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Relay threads. One keeps every connection's wake-ups on one core, which
+    /// is fastest where clients and server share a few cores (bench/README.md);
+    /// raise it on a dedicated many-core host.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
 }
 
 const LINT_HELP: &str = "\

@@ -5,6 +5,7 @@ mod events;
 mod fingerprint;
 mod ingest;
 mod lint;
+mod proxy;
 mod report;
 mod rewrite;
 mod rules;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(&args, &config),
         Command::Advise(args) => advise::run(&args, &config),
         Command::Tui(args) => tui::run(&args, &config),
+        Command::Proxy(args) => proxy::run(&args, &config),
     }
 }
 

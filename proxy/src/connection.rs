@@ -1,0 +1,287 @@
+//! One client connection: the startup phase (SSL negotiation, cancel
+//! requests, the startup message), then the relay in both directions.
+//!
+//! Each direction reads into its own buffer, writes what it read to the
+//! other side unchanged, and only then hands the same bytes to the tap — so
+//! analysis never delays a byte, and the bytes a client receives are exactly
+//! the ones the server sent. Authentication passes through like any other
+//! message: the proxy never terminates it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::message::{FrameError, Initial, initial_len, parse_initial};
+use crate::session::{EventSink, Session, SessionInfo, SessionStats, Side};
+use crate::traffic::Traffic;
+
+/// What the proxy does with a client's `SSLRequest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsMode {
+    /// Answer `N` itself: the client continues in plaintext and is tapped.
+    #[default]
+    Decline,
+    /// Forward it: if the server accepts, the encrypted bytes are relayed
+    /// untouched and nothing is tapped.
+    Passthrough,
+}
+
+/// Why a connection ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    /// The upstream server could not be reached.
+    #[error("cannot connect to upstream {upstream}: {source}")]
+    Upstream {
+        upstream: String,
+        source: std::io::Error,
+    },
+    /// The client closed before finishing its startup message.
+    #[error("client closed during startup")]
+    ClosedInStartup,
+    /// The client's first message is not PostgreSQL protocol.
+    #[error("malformed startup from client: {0}")]
+    BadStartup(#[from] FrameError),
+    /// The client's first message has an unknown code.
+    #[error("unknown startup code from client")]
+    UnknownStartup,
+    /// Reading or writing a socket failed.
+    #[error("{side} connection failed: {source}")]
+    Io {
+        side: &'static str,
+        source: std::io::Error,
+    },
+}
+
+/// How a connection went, for the server's statistics and log.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The tap's counters (zero for cancel requests and TLS passthrough).
+    pub stats: SessionStats,
+    /// Whether this was a session (rather than a cancel request).
+    pub session: bool,
+    /// Why the tap stopped decoding while the relay went on.
+    pub tap_error: Option<FrameError>,
+}
+
+/// Settings every connection shares.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// `host:port` of the PostgreSQL server.
+    pub upstream: String,
+    /// What to do with `SSLRequest`.
+    pub tls: TlsMode,
+}
+
+/// Relay buffer size per direction: large enough for a batch of rows per read.
+const BUF: usize = 64 * 1024;
+
+/// Serves one client until either side closes.
+///
+/// # Errors
+/// When the startup is malformed, the upstream cannot be reached, or a
+/// socket fails; the connection is then closed and nothing else is affected.
+pub async fn serve(
+    mut client: TcpStream,
+    id: u64,
+    config: &ConnectionConfig,
+    sink: Arc<dyn EventSink>,
+    traffic: &Traffic,
+) -> Result<Outcome, ConnectionError> {
+    let _ = client.set_nodelay(true);
+    let mut buf = Vec::with_capacity(BUF);
+    loop {
+        // Step 1: read one whole untagged startup-phase message.
+        let len = read_initial(&mut client, &mut buf).await?;
+        let initial = parse_initial(&buf[..len]).ok_or(ConnectionError::UnknownStartup)?;
+        match initial {
+            Initial::SslRequest if config.tls == TlsMode::Passthrough => {
+                return passthrough_tls(client, &buf, config).await;
+            }
+            // Step 2: decline encryption; the client goes on in plaintext.
+            Initial::SslRequest | Initial::GssEncRequest => {
+                buf.drain(..len);
+                write(&mut client, b"N", "client").await?;
+            }
+            // A cancel goes to the server on a connection of its own.
+            Initial::CancelRequest => {
+                let mut upstream = connect(config).await?;
+                write(&mut upstream, &buf, "upstream").await?;
+                traffic.cancelled();
+                return Ok(Outcome::default());
+            }
+            Initial::Startup { user, database } => {
+                let info = SessionInfo {
+                    id: Arc::from(format!("proxy:{id}")),
+                    user: user.map(Arc::from),
+                    database: database.map(Arc::from),
+                };
+                let mut upstream = connect(config).await?;
+                traffic.opened();
+                // The startup message (and anything after it) goes on unchanged.
+                write(&mut upstream, &buf, "upstream").await?;
+                let session = Mutex::new(Session::new(info, sink));
+                let tap = Tap {
+                    session: &session,
+                    error: Mutex::new(None),
+                };
+                // The startup message is untagged: the tap starts after it.
+                tap.feed(Side::Client, &buf[len..]);
+                buf.clear();
+                relay(client, upstream, &tap, buf).await?;
+                let tap_error = tap.error.into_inner().unwrap_or(None);
+                let stats = session
+                    .into_inner()
+                    .map_or_else(|e| e.into_inner().stats(), |s| s.stats());
+                return Ok(Outcome {
+                    stats,
+                    session: true,
+                    tap_error,
+                });
+            }
+        }
+    }
+}
+
+/// Reads until `buf` starts with a whole startup-phase message; its length.
+async fn read_initial(client: &mut TcpStream, buf: &mut Vec<u8>) -> Result<usize, ConnectionError> {
+    loop {
+        if let Some(len) = initial_len(buf)?
+            && buf.len() >= len
+        {
+            return Ok(len);
+        }
+        let n = client
+            .read_buf(buf)
+            .await
+            .map_err(|source| ConnectionError::Io {
+                side: "client",
+                source,
+            })?;
+        if n == 0 {
+            return Err(ConnectionError::ClosedInStartup);
+        }
+    }
+}
+
+async fn connect(config: &ConnectionConfig) -> Result<TcpStream, ConnectionError> {
+    let stream = TcpStream::connect(&config.upstream)
+        .await
+        .map_err(|source| ConnectionError::Upstream {
+            upstream: config.upstream.clone(),
+            source,
+        })?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+async fn write(
+    to: &mut (impl AsyncWrite + Unpin),
+    bytes: &[u8],
+    side: &'static str,
+) -> Result<(), ConnectionError> {
+    to.write_all(bytes)
+        .await
+        .map_err(|source| ConnectionError::Io { side, source })
+}
+
+/// Forwards the `SSLRequest`; if the server accepts, relays the encrypted
+/// stream untouched (nothing to tap).
+async fn passthrough_tls(
+    mut client: TcpStream,
+    request: &[u8],
+    config: &ConnectionConfig,
+) -> Result<Outcome, ConnectionError> {
+    let mut upstream = connect(config).await?;
+    write(&mut upstream, request, "upstream").await?;
+    // From here on both sides talk through us as opaque bytes, whatever the answer.
+    tokio::io::copy_bidirectional(&mut client, &mut upstream)
+        .await
+        .map_err(|source| ConnectionError::Io {
+            side: "tls passthrough",
+            source,
+        })?;
+    Ok(Outcome {
+        session: true,
+        ..Outcome::default()
+    })
+}
+
+/// The tap as both directions share it.
+struct Tap<'a> {
+    session: &'a Mutex<Session>,
+    /// Set when decoding failed: the tap is off from then on.
+    error: Mutex<Option<FrameError>>,
+}
+
+impl Tap<'_> {
+    fn feed(&self, side: Side, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let Ok(mut error) = self.error.lock() else {
+            return;
+        };
+        if error.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        if let Ok(mut session) = self.session.lock()
+            && let Err(e) = session.feed(side, data, now)
+        {
+            *error = Some(e);
+        }
+    }
+}
+
+/// Relays both directions until either side closes.
+async fn relay(
+    client: TcpStream,
+    upstream: TcpStream,
+    tap: &Tap<'_>,
+    client_buf: Vec<u8>,
+) -> Result<(), ConnectionError> {
+    let (client_read, client_write) = client.into_split();
+    let (upstream_read, upstream_write) = upstream.into_split();
+    let up = pump(client_read, upstream_write, tap, Side::Client, client_buf);
+    let down = pump(upstream_read, client_write, tap, Side::Server, Vec::new());
+    // Either side closing ends the session: PostgreSQL has no half-open use.
+    tokio::select! {
+        r = up => r,
+        r = down => r,
+    }
+}
+
+/// One direction: read, forward unchanged, then tap.
+async fn pump(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    tap: &Tap<'_>,
+    side: Side,
+    mut buf: Vec<u8>,
+) -> Result<(), ConnectionError> {
+    let (read_side, write_side) = match side {
+        Side::Client => ("client", "upstream"),
+        Side::Server => ("upstream", "client"),
+    };
+    buf.resize(BUF, 0);
+    loop {
+        // Step 1: read what has arrived.
+        let n = from
+            .read(&mut buf)
+            .await
+            .map_err(|source| ConnectionError::Io {
+                side: read_side,
+                source,
+            })?;
+        if n == 0 {
+            let _ = to.shutdown().await;
+            return Ok(());
+        }
+        // Step 2: forward it unchanged, before anything else.
+        write(&mut to, &buf[..n], write_side).await?;
+        // Step 3: the tap decodes its copy (never awaits).
+        tap.feed(side, &buf[..n]);
+    }
+}

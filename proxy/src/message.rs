@@ -1,0 +1,543 @@
+//! Framing and decoding of the PostgreSQL frontend/backend protocol (v3) for
+//! the tapped copy of the traffic.
+//!
+//! The relay never waits on this module: it forwards bytes first and hands
+//! them here afterwards. [`Framer`] splits a byte stream into messages
+//! without copying the ones the tap ignores (`DataRow`, `CopyData`: the bulk
+//! of the bytes), and keeps an incomplete message until the rest arrives —
+//! incomplete means "read more", never an error. The decoders read only the
+//! fields the tap needs.
+
+use std::fmt::Write as _;
+
+/// `SSLRequest`'s code, in place of a protocol version.
+pub const SSL_REQUEST: u32 = 80_877_103;
+/// `GSSENCRequest`'s code.
+pub const GSSENC_REQUEST: u32 = 80_877_104;
+/// `CancelRequest`'s code.
+pub const CANCEL_REQUEST: u32 = 80_877_102;
+/// The longest message accepted: PostgreSQL's own limit is 1 GB.
+pub const MAX_LEN: u32 = 1 << 30;
+
+/// Bytes that cannot be PostgreSQL protocol.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// A length below the 4 bytes of the length field itself, or above [`MAX_LEN`].
+    #[error("message '{}' declares length {len}, outside 4..=1 GB", char::from(*tag))]
+    BadLength {
+        /// The message's type byte (0 for the untagged first message).
+        tag: u8,
+        /// The declared length.
+        len: u32,
+    },
+}
+
+/// The length of the untagged first message at the start of `buf`, once its
+/// length field is there (the message itself may still be incomplete).
+///
+/// # Errors
+/// When the declared length cannot be a startup-phase message.
+pub fn initial_len(buf: &[u8]) -> Result<Option<usize>, FrameError> {
+    let Some(head) = buf.get(..4) else {
+        return Ok(None);
+    };
+    let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    // Startup packets are small: PostgreSQL refuses those over 10 000 bytes.
+    if !(8..=10_000).contains(&len) {
+        return Err(FrameError::BadLength { tag: 0, len });
+    }
+    Ok(Some(len as usize))
+}
+
+/// The first message a client sends, which has no type byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initial {
+    /// Asks whether the server speaks TLS.
+    SslRequest,
+    /// Asks whether the server speaks GSSAPI encryption.
+    GssEncRequest,
+    /// Cancels the query running on another connection.
+    CancelRequest,
+    /// Starts a session.
+    Startup {
+        /// The `user` parameter.
+        user: Option<String>,
+        /// The `database` parameter (PostgreSQL defaults it to the user).
+        database: Option<String>,
+    },
+}
+
+/// Decodes a whole untagged first message (length field included).
+/// `None` when the code is none of the known ones.
+pub fn parse_initial(msg: &[u8]) -> Option<Initial> {
+    let mut r = Reader::new(msg.get(4..)?);
+    let code = r.u32()?;
+    match code {
+        SSL_REQUEST => Some(Initial::SslRequest),
+        GSSENC_REQUEST => Some(Initial::GssEncRequest),
+        CANCEL_REQUEST => Some(Initial::CancelRequest),
+        // Protocol 3.x: the major version is 3, any minor.
+        c if c >> 16 == 3 => {
+            let (mut user, mut database) = (None, None);
+            while let Some(key) = r.cstr() {
+                if key.is_empty() {
+                    break;
+                }
+                let value = r.cstr()?.to_owned();
+                match key {
+                    "user" => user = Some(value),
+                    "database" => database = Some(value),
+                    _ => {}
+                }
+            }
+            Some(Initial::Startup { user, database })
+        }
+        _ => None,
+    }
+}
+
+/// Splits a stream of tagged messages (type byte, 4-byte length, body).
+#[derive(Debug, Default)]
+pub struct Framer {
+    /// The header bytes seen so far of the message being read.
+    header: [u8; 5],
+    /// How many of `header` are filled.
+    have: usize,
+    /// Body bytes still to come of the current message.
+    remaining: usize,
+    /// Whether the current body is collected (the tap wants it) or skipped.
+    keep: bool,
+    /// The collected body of the current message.
+    body: Vec<u8>,
+}
+
+impl Framer {
+    /// Feeds `data`; calls `on(tag, body)` for each message completed by it,
+    /// with the whole body when `wants(tag)`, else with an empty one.
+    ///
+    /// # Errors
+    /// On a length that cannot be valid; the framer is then out of step and
+    /// must not be fed again.
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        wants: impl Fn(u8) -> bool,
+        mut on: impl FnMut(u8, &[u8]),
+    ) -> Result<(), FrameError> {
+        while !data.is_empty() {
+            // Step 1: complete the header.
+            if self.have < 5 {
+                let take = (5 - self.have).min(data.len());
+                self.header[self.have..self.have + take].copy_from_slice(&data[..take]);
+                self.have += take;
+                data = &data[take..];
+                if self.have < 5 {
+                    return Ok(());
+                }
+                let tag = self.header[0];
+                let len = u32::from_be_bytes([
+                    self.header[1],
+                    self.header[2],
+                    self.header[3],
+                    self.header[4],
+                ]);
+                if !(4..=MAX_LEN).contains(&len) {
+                    return Err(FrameError::BadLength { tag, len });
+                }
+                self.remaining = len as usize - 4;
+                self.keep = wants(tag);
+                self.body.clear();
+            }
+            // Step 2: collect or skip the body.
+            let take = self.remaining.min(data.len());
+            if self.keep {
+                self.body.extend_from_slice(&data[..take]);
+            }
+            self.remaining -= take;
+            data = &data[take..];
+            // Step 3: hand out a whole message.
+            if self.remaining == 0 {
+                on(self.header[0], &self.body);
+                self.have = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A message from the client, as far as the tap needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frontend<'a> {
+    /// Simple protocol: one or more statements.
+    Query(&'a str),
+    /// Prepares `sql` as statement `name` ("" = unnamed), with the parameter
+    /// types the client gave (0 = unspecified).
+    Parse {
+        name: &'a str,
+        sql: &'a str,
+        types: Vec<u32>,
+    },
+    /// Binds parameters to a statement, making a portal.
+    Bind {
+        portal: &'a str,
+        statement: &'a str,
+        params: Vec<Param<'a>>,
+    },
+    /// Runs a portal.
+    Execute { portal: &'a str },
+    /// Asks for a statement's parameter types (`statement`) or a portal's rows.
+    Describe { statement: bool, name: &'a str },
+    /// Drops a statement (`statement`) or a portal.
+    Close { statement: bool, name: &'a str },
+    /// Ends an extended-protocol batch: the server answers `ReadyForQuery`.
+    Sync,
+    /// Ends the data of a `COPY FROM STDIN` (`CopyDone` or `CopyFail`).
+    CopyEnd,
+    /// Anything else (`Flush`, `CopyData`, `Terminate`, …).
+    Other,
+}
+
+/// One bound parameter value, still encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// Binary format (1) rather than text (0).
+    pub binary: bool,
+    /// The value's bytes; `None` for SQL NULL.
+    pub value: Option<&'a [u8]>,
+}
+
+/// Client message types whose bodies the tap reads.
+pub fn frontend_wants(tag: u8) -> bool {
+    matches!(tag, b'Q' | b'P' | b'B' | b'E' | b'D' | b'C' | b'S')
+}
+
+/// Decodes a client message; `None` when its body is malformed.
+pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
+    let mut r = Reader::new(body);
+    Some(match tag {
+        b'Q' => Frontend::Query(r.cstr()?),
+        b'P' => {
+            let name = r.cstr()?;
+            let sql = r.cstr()?;
+            let n = r.u16()?;
+            let types = (0..n).map(|_| r.u32()).collect::<Option<_>>()?;
+            Frontend::Parse { name, sql, types }
+        }
+        b'B' => {
+            let portal = r.cstr()?;
+            let statement = r.cstr()?;
+            let formats: Vec<u16> = (0..r.u16()?).map(|_| r.u16()).collect::<Option<_>>()?;
+            let n = usize::from(r.u16()?);
+            let mut params = Vec::with_capacity(n);
+            for i in 0..n {
+                // No codes: all text; one code: for every parameter; else one each.
+                let format = match formats.len() {
+                    0 => 0,
+                    1 => formats[0],
+                    _ => *formats.get(i)?,
+                };
+                let len = r.u32()?;
+                let value = if len == u32::MAX {
+                    None
+                } else {
+                    Some(r.bytes(len as usize)?)
+                };
+                params.push(Param {
+                    binary: format == 1,
+                    value,
+                });
+            }
+            Frontend::Bind {
+                portal,
+                statement,
+                params,
+            }
+        }
+        b'E' => Frontend::Execute { portal: r.cstr()? },
+        b'D' | b'C' => {
+            let statement = r.u8()? == b'S';
+            let name = r.cstr()?;
+            if tag == b'D' {
+                Frontend::Describe { statement, name }
+            } else {
+                Frontend::Close { statement, name }
+            }
+        }
+        b'S' => Frontend::Sync,
+        b'c' | b'f' => Frontend::CopyEnd,
+        _ => Frontend::Other,
+    })
+}
+
+/// A message from the server, as far as the tap needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend<'a> {
+    /// A statement finished; its command tag (`SELECT 3`, `INSERT 0 1`).
+    CommandComplete(&'a str),
+    /// A statement (or the batch around it) failed.
+    Error {
+        /// SQLSTATE.
+        code: &'a str,
+        /// The primary message.
+        message: &'a str,
+    },
+    /// A `Parse` succeeded.
+    ParseComplete,
+    /// An empty statement finished.
+    EmptyQuery,
+    /// An `Execute` with a row limit stopped early.
+    PortalSuspended,
+    /// The server waits for the next command; transaction status `I`, `T` or `E`.
+    ReadyForQuery(u8),
+    /// The parameter types of a described statement.
+    ParameterDescription(Vec<u32>),
+    /// The server waits for `COPY FROM STDIN` data (and ignores `Sync` until it ends).
+    CopyIn,
+    /// Anything else.
+    Other,
+}
+
+/// Server message types whose bodies the tap reads.
+pub fn backend_wants(tag: u8) -> bool {
+    matches!(tag, b'C' | b'E' | b'Z' | b't')
+}
+
+/// Decodes a server message; `None` when its body is malformed.
+pub fn parse_backend(tag: u8, body: &[u8]) -> Option<Backend<'_>> {
+    let mut r = Reader::new(body);
+    Some(match tag {
+        b'C' => Backend::CommandComplete(r.cstr()?),
+        b'E' => {
+            let (mut code, mut message) = ("", "");
+            while let Some(field) = r.u8() {
+                if field == 0 {
+                    break;
+                }
+                let value = r.cstr()?;
+                match field {
+                    b'C' => code = value,
+                    b'M' => message = value,
+                    _ => {}
+                }
+            }
+            Backend::Error { code, message }
+        }
+        b'1' => Backend::ParseComplete,
+        b'I' => Backend::EmptyQuery,
+        b'G' => Backend::CopyIn,
+        b's' => Backend::PortalSuspended,
+        b'Z' => Backend::ReadyForQuery(r.u8()?),
+        b't' => {
+            let n = r.u16()?;
+            Backend::ParameterDescription((0..n).map(|_| r.u32()).collect::<Option<_>>()?)
+        }
+        _ => Backend::Other,
+    })
+}
+
+/// The rows a command tag reports: its last number (`SELECT 3`, `INSERT 0 1`,
+/// `COPY 10`); `None` for tags without one (`BEGIN`, `CREATE TABLE`).
+pub fn tag_rows(tag: &str) -> Option<u64> {
+    let (verb, rest) = tag.split_once(' ')?;
+    if !verb.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    rest.rsplit(' ').next()?.parse().ok()
+}
+
+/// A parameter value as SQL literal text: text-format values as sent,
+/// binary ones decoded for the common types (by OID), else as `\x` hex.
+pub fn param_text(p: Param<'_>, oid: u32) -> Option<String> {
+    let v = p.value?;
+    if !p.binary {
+        return Some(String::from_utf8_lossy(v).into_owned());
+    }
+    let fixed = |n: usize| v.len() == n;
+    Some(match oid {
+        16 if fixed(1) => (if v[0] == 0 { "false" } else { "true" }).to_owned(),
+        21 if fixed(2) => i16::from_be_bytes([v[0], v[1]]).to_string(),
+        23 if fixed(4) => i32::from_be_bytes([v[0], v[1], v[2], v[3]]).to_string(),
+        20 if fixed(8) => i64::from_be_bytes(eight(v)).to_string(),
+        700 if fixed(4) => f32::from_be_bytes([v[0], v[1], v[2], v[3]]).to_string(),
+        701 if fixed(8) => f64::from_be_bytes(eight(v)).to_string(),
+        // text, varchar, bpchar, name, json: binary is the UTF-8 text itself.
+        25 | 1043 | 1042 | 19 | 114 => String::from_utf8_lossy(v).into_owned(),
+        2950 if fixed(16) => {
+            let mut s = String::with_capacity(36);
+            for (i, b) in v.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    s.push('-');
+                }
+                let _ = write!(s, "{b:02x}");
+            }
+            s
+        }
+        _ => {
+            let mut s = String::with_capacity(2 + 2 * v.len());
+            s.push_str("\\x");
+            for b in v {
+                let _ = write!(s, "{b:02x}");
+            }
+            s
+        }
+    })
+}
+
+fn eight(v: &[u8]) -> [u8; 8] {
+    let mut a = [0; 8];
+    a.copy_from_slice(&v[..8]);
+    a
+}
+
+/// Reads big-endian integers and NUL-terminated strings off a body.
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Reader { buf }
+    }
+
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.buf.split_at_checked(n)?;
+        self.buf = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.bytes(1)?[0])
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        let b = self.bytes(2)?;
+        Some(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let b = self.bytes(4)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn cstr(&mut self) -> Option<&'a str> {
+        let end = self.buf.iter().position(|&b| b == 0)?;
+        let s = std::str::from_utf8(&self.buf[..end]).ok()?;
+        self.buf = &self.buf[end + 1..];
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![tag];
+        m.extend_from_slice(&u32::try_from(body.len() + 4).unwrap().to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    #[test]
+    fn framer_splits_messages_fed_one_byte_at_a_time_and_skips_unwanted_bodies() {
+        let mut stream = msg(b'Q', b"SELECT 1\0");
+        stream.extend(msg(b'D', &[7; 300]));
+        stream.extend(msg(b'S', b""));
+        let mut framer = Framer::default();
+        let mut seen = Vec::new();
+        for b in &stream {
+            framer
+                .feed(
+                    std::slice::from_ref(b),
+                    |t| t != b'D',
+                    |t, body| seen.push((t, body.to_vec())),
+                )
+                .unwrap();
+        }
+        assert_eq!(
+            seen,
+            [
+                (b'Q', b"SELECT 1\0".to_vec()),
+                (b'D', vec![]),
+                (b'S', vec![])
+            ]
+        );
+    }
+
+    #[test]
+    fn framer_rejects_a_length_below_four() {
+        let mut framer = Framer::default();
+        let err = framer.feed(&[b'Q', 0, 0, 0, 2], |_| true, |_, _| {});
+        assert_eq!(err, Err(FrameError::BadLength { tag: b'Q', len: 2 }));
+    }
+
+    #[test]
+    fn startup_message_gives_user_and_database() {
+        let mut body = 196_608_u32.to_be_bytes().to_vec();
+        body.extend_from_slice(b"user\0web\0database\0app\0\0");
+        let mut m = u32::try_from(body.len() + 4)
+            .unwrap()
+            .to_be_bytes()
+            .to_vec();
+        m.extend(body);
+        assert_eq!(initial_len(&m), Ok(Some(m.len())));
+        assert_eq!(
+            parse_initial(&m),
+            Some(Initial::Startup {
+                user: Some("web".into()),
+                database: Some("app".into())
+            })
+        );
+        let ssl = [0, 0, 0, 8, 4, 210, 22, 47];
+        assert_eq!(parse_initial(&ssl), Some(Initial::SslRequest));
+        assert!(initial_len(&[0, 0, 0, 2]).is_err());
+    }
+
+    #[test]
+    fn bind_decodes_text_binary_and_null_parameters() {
+        let mut body = b"p1\0s1\0".to_vec();
+        body.extend_from_slice(&[0, 2, 0, 0, 0, 1]); // formats: text, binary
+        body.extend_from_slice(&[0, 3]); // three params
+        body.extend_from_slice(&[0, 0, 0, 2, b'4', b'2']);
+        body.extend_from_slice(&[0, 0, 0, 4, 0, 0, 1, 0]);
+        body.extend_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+        // Three parameters but two format codes: malformed.
+        assert_eq!(parse_frontend(b'B', &body), None);
+        body[13] = 2; // now two params; drop the NULL
+        body.truncate(body.len() - 4);
+        let Some(Frontend::Bind {
+            portal,
+            statement,
+            params,
+        }) = parse_frontend(b'B', &body)
+        else {
+            panic!("not a bind");
+        };
+        assert_eq!((portal, statement), ("p1", "s1"));
+        assert_eq!(param_text(params[0], 0).as_deref(), Some("42"));
+        assert_eq!(param_text(params[1], 23).as_deref(), Some("256"));
+        assert_eq!(param_text(params[1], 0).as_deref(), Some("\\x00000100"));
+        let null = Param {
+            binary: false,
+            value: None,
+        };
+        assert_eq!(param_text(null, 0), None);
+    }
+
+    #[test]
+    fn error_response_and_command_tags() {
+        let body = b"SERROR\0C42P01\0Mrelation \"nope\" does not exist\0\0";
+        assert_eq!(
+            parse_backend(b'E', body),
+            Some(Backend::Error {
+                code: "42P01",
+                message: "relation \"nope\" does not exist"
+            })
+        );
+        assert_eq!(tag_rows("SELECT 3"), Some(3));
+        assert_eq!(tag_rows("INSERT 0 12"), Some(12));
+        assert_eq!(tag_rows("COPY 10"), Some(10));
+        assert_eq!(tag_rows("BEGIN"), None);
+        assert_eq!(tag_rows("CREATE TABLE"), None);
+    }
+}

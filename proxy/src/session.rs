@@ -1,0 +1,621 @@
+//! The per-connection protocol state machine that turns the tapped traffic
+//! into one [`QueryEvent`] per executed statement.
+//!
+//! Poolers time whole batches (pgcat in whole milliseconds); the tap matches
+//! each `Execute`, and each statement of a simple `Query`, to its own
+//! `CommandComplete`, `EmptyQueryResponse` or `ErrorResponse` in order, and
+//! times it in microseconds from the later of its request and the previous
+//! statement's end (so a pipelined statement is not charged for the queue
+//! ahead of it). Prepared statement names map to their SQL, portals to their
+//! statement and bound parameters; `ReadyForQuery`'s transaction status
+//! groups statements into transactions.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sqlsift_analyzer::QueryEvent;
+use sqlsift_analyzer::interceptor::Recorder;
+use sqlsift_analyzer::time::Timestamp;
+
+use crate::message::{
+    Backend, FrameError, Framer, Frontend, backend_wants, frontend_wants, param_text,
+    parse_backend, parse_frontend, tag_rows,
+};
+
+/// Where the tap sends finished statements. Must not block.
+pub trait EventSink: Send + Sync {
+    /// Takes one executed statement.
+    fn record(&self, event: QueryEvent);
+}
+
+impl EventSink for Recorder {
+    fn record(&self, event: QueryEvent) {
+        Recorder::record(self, event);
+    }
+}
+
+/// What the session knows about itself, fixed at startup.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The session id events carry (`proxy:17`).
+    pub id: Arc<str>,
+    /// The `user` startup parameter.
+    pub user: Option<Arc<str>>,
+    /// The `database` startup parameter.
+    pub database: Option<Arc<str>>,
+}
+
+/// A prepared statement.
+#[derive(Debug)]
+struct Prepared {
+    sql: Arc<str>,
+    /// Parameter type OIDs (from `Parse`, or the server's `ParameterDescription`).
+    types: Vec<u32>,
+}
+
+/// A bound portal.
+#[derive(Debug)]
+struct Portal {
+    sql: Arc<str>,
+    params: Vec<Option<String>>,
+}
+
+/// What the server's next completions answer, in order.
+#[derive(Debug)]
+enum Pending {
+    /// A statement whose completion is awaited.
+    Statement {
+        sql: Arc<str>,
+        params: Vec<Option<String>>,
+        sent: Instant,
+    },
+    /// A `Parse` awaiting `ParseComplete`: if it fails instead, the failed
+    /// statement is recorded with its error.
+    Parse { sql: Arc<str>, sent: Instant },
+    /// A statement `Describe` awaiting its `ParameterDescription` (the
+    /// parameter types binary values are decoded by).
+    Describe { name: Box<str> },
+    /// The `ReadyForQuery` that ends a `Sync`, a simple `Query` or the startup.
+    Ready,
+    /// The client ended COPY data before the server said it was in copy-in mode.
+    CopyEnd,
+}
+
+/// Counters a session keeps for connection advice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Statements completed (or failed).
+    pub statements: u64,
+    /// Transactions ended (`ReadyForQuery` back to idle after `T` or `E`).
+    pub transactions: u64,
+    /// Time the server sat in a transaction waiting for the client.
+    pub idle_in_transaction: Duration,
+    /// Time the server spent executing statements (the sum of their durations).
+    pub busy: Duration,
+}
+
+/// The tap of one connection: fed the bytes of both directions, after they
+/// were relayed.
+pub struct Session {
+    info: SessionInfo,
+    source: Arc<str>,
+    sink: Arc<dyn EventSink>,
+    client: Framer,
+    server: Framer,
+    statements: HashMap<Box<str>, Prepared>,
+    portals: HashMap<Box<str>, Portal>,
+    pending: VecDeque<Pending>,
+    /// The open transaction's id, if any.
+    txn: Option<Arc<str>>,
+    txn_seq: u64,
+    /// When the previous statement ended (pipelined statements start no earlier).
+    last_done: Instant,
+    /// Since when the server has been idle inside a transaction.
+    idle_txn_since: Option<Instant>,
+    /// The server is in copy-in mode and the client has not ended its data:
+    /// the server ignores `Sync` meanwhile, so no `ReadyForQuery` answers it.
+    copy_in: bool,
+    stats: SessionStats,
+}
+
+/// The direction bytes travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Client to server.
+    Client,
+    /// Server to client.
+    Server,
+}
+
+impl Session {
+    /// A tap for a session that has just sent its startup message.
+    pub fn new(info: SessionInfo, sink: Arc<dyn EventSink>) -> Self {
+        Session {
+            info,
+            source: Arc::from("proxy"),
+            sink,
+            client: Framer::default(),
+            server: Framer::default(),
+            statements: HashMap::new(),
+            portals: HashMap::new(),
+            // Authentication ends with a ReadyForQuery of its own.
+            pending: VecDeque::from([Pending::Ready]),
+            txn: None,
+            txn_seq: 0,
+            last_done: Instant::now(),
+            idle_txn_since: None,
+            copy_in: false,
+            stats: SessionStats::default(),
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> SessionStats {
+        self.stats
+    }
+
+    /// Decodes `data`, relayed from `side`, at time `now`.
+    ///
+    /// # Errors
+    /// When the bytes are not the protocol: the tap must then stop (the
+    /// relay need not).
+    pub fn feed(&mut self, side: Side, data: &[u8], now: Instant) -> Result<(), FrameError> {
+        // The framer is borrowed apart from the state its messages update.
+        match side {
+            Side::Client => {
+                let mut framer = std::mem::take(&mut self.client);
+                let r = framer.feed(data, frontend_wants, |tag, body| {
+                    self.on_client(tag, body, now);
+                });
+                self.client = framer;
+                r
+            }
+            Side::Server => {
+                let mut framer = std::mem::take(&mut self.server);
+                let r = framer.feed(data, backend_wants, |tag, body| {
+                    self.on_server(tag, body, now);
+                });
+                self.server = framer;
+                r
+            }
+        }
+    }
+
+    fn on_client(&mut self, tag: u8, body: &[u8], now: Instant) {
+        if let Some(since) = self.idle_txn_since.take() {
+            self.stats.idle_in_transaction += now.saturating_duration_since(since);
+        }
+        let Some(msg) = parse_frontend(tag, body) else {
+            return;
+        };
+        match msg {
+            Frontend::Query(text) => {
+                for (_, sql) in sqlsift_analyzer::read::split_statements(
+                    text,
+                    sqlsift_analyzer::Dialect::PostgreSql,
+                ) {
+                    self.pending.push_back(Pending::Statement {
+                        sql: Arc::from(sql),
+                        params: Vec::new(),
+                        sent: now,
+                    });
+                }
+                self.pending.push_back(Pending::Ready);
+            }
+            Frontend::Parse { name, sql, types } => {
+                let sql: Arc<str> = Arc::from(sql);
+                self.pending.push_back(Pending::Parse {
+                    sql: sql.clone(),
+                    sent: now,
+                });
+                self.statements.insert(name.into(), Prepared { sql, types });
+            }
+            Frontend::Bind {
+                portal,
+                statement,
+                params,
+            } => {
+                let Some(stmt) = self.statements.get(statement) else {
+                    return;
+                };
+                let params = params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| param_text(*p, stmt.types.get(i).copied().unwrap_or(0)))
+                    .collect();
+                self.portals.insert(
+                    portal.into(),
+                    Portal {
+                        sql: stmt.sql.clone(),
+                        params,
+                    },
+                );
+            }
+            Frontend::Execute { portal } => {
+                if let Some(p) = self.portals.get(portal) {
+                    self.pending.push_back(Pending::Statement {
+                        sql: p.sql.clone(),
+                        params: p.params.clone(),
+                        sent: now,
+                    });
+                }
+            }
+            Frontend::Describe { statement, name } => {
+                if statement {
+                    self.pending
+                        .push_back(Pending::Describe { name: name.into() });
+                }
+            }
+            Frontend::Close { statement, name } => {
+                if statement {
+                    self.statements.remove(name);
+                } else {
+                    self.portals.remove(name);
+                }
+            }
+            Frontend::Sync if !self.copy_in => self.pending.push_back(Pending::Ready),
+            Frontend::CopyEnd if self.copy_in => self.copy_in = false,
+            Frontend::CopyEnd => self.pending.push_back(Pending::CopyEnd),
+            Frontend::Sync | Frontend::Other => {}
+        }
+    }
+
+    fn on_server(&mut self, tag: u8, body: &[u8], now: Instant) {
+        let Some(msg) = parse_backend(tag, body) else {
+            return;
+        };
+        match msg {
+            Backend::CommandComplete(command) => {
+                self.open_or_close_txn(command, true);
+                self.complete(now, tag_rows(command), None);
+                self.open_or_close_txn(command, false);
+            }
+            Backend::EmptyQuery => {
+                // An empty statement executed: nothing to analyze.
+                if let Some(Pending::Statement { .. }) = self.pending.front() {
+                    self.pending.pop_front();
+                }
+                self.last_done = now;
+            }
+            Backend::PortalSuspended => self.complete(now, None, None),
+            Backend::ParseComplete => {
+                if let Some(Pending::Parse { .. }) = self.pending.front() {
+                    self.pending.pop_front();
+                }
+            }
+            Backend::Error { code, message } => {
+                self.complete(now, None, Some(format!("{code}: {message}")));
+                // The server skips what was sent up to the next Sync (or the rest of a Query).
+                while let Some(
+                    Pending::Statement { .. } | Pending::Parse { .. } | Pending::Describe { .. },
+                ) = self.pending.front()
+                {
+                    self.pending.pop_front();
+                }
+            }
+            Backend::ReadyForQuery(status) => {
+                // Everything up to the matching Sync is answered (or was skipped).
+                while let Some(p) = self.pending.pop_front() {
+                    if matches!(p, Pending::Ready) {
+                        break;
+                    }
+                }
+                self.last_done = now;
+                if status == b'I' {
+                    if self.txn.take().is_some() {
+                        self.stats.transactions += 1;
+                    }
+                    self.idle_txn_since = None;
+                } else {
+                    if self.txn.is_none() {
+                        self.new_txn();
+                    }
+                    self.idle_txn_since = Some(now);
+                }
+            }
+            Backend::CopyIn => self.enter_copy_in(),
+            Backend::ParameterDescription(types) => {
+                if let Some(Pending::Describe { name }) = self.pending.front()
+                    && let Some(stmt) = self.statements.get_mut(name)
+                    && stmt.types.iter().all(|&t| t == 0)
+                {
+                    stmt.types = types;
+                }
+                if let Some(Pending::Describe { .. }) = self.pending.front() {
+                    self.pending.pop_front();
+                }
+            }
+            Backend::Other => {}
+        }
+    }
+
+    /// The COPY at the front of the queue now takes data: the `Sync`s the
+    /// client sent before its data ended were ignored by the server.
+    fn enter_copy_in(&mut self) {
+        self.copy_in = true;
+        let mut i = 1;
+        while i < self.pending.len() {
+            match self.pending[i] {
+                Pending::Ready => {
+                    self.pending.remove(i);
+                }
+                Pending::CopyEnd => {
+                    self.pending.remove(i);
+                    self.copy_in = false;
+                    return;
+                }
+                Pending::Statement { .. } | Pending::Parse { .. } | Pending::Describe { .. } => {
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// `BEGIN` opens a transaction before its own event (it belongs to it);
+    /// `COMMIT`/`ROLLBACK` close it after theirs.
+    fn open_or_close_txn(&mut self, command: &str, before: bool) {
+        match (before, command) {
+            (true, "BEGIN") if self.txn.is_none() => self.new_txn(),
+            (false, "COMMIT" | "ROLLBACK") if self.txn.take().is_some() => {
+                self.stats.transactions += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn new_txn(&mut self) {
+        self.txn_seq += 1;
+        self.txn = Some(Arc::from(format!("{}:{}", self.info.id, self.txn_seq)));
+    }
+
+    /// Ends the statement at the front of the queue (a `Parse` only ends by failing).
+    fn complete(&mut self, now: Instant, rows: Option<u64>, error: Option<String>) {
+        let (sql, params, sent) = match self.pending.front() {
+            Some(Pending::Statement { sql, params, sent }) => (sql, params.clone(), sent),
+            Some(Pending::Parse { sql, sent }) if error.is_some() => (sql, Vec::new(), sent),
+            _ => return,
+        };
+        let start = (*sent).max(self.last_done);
+        let took = now.saturating_duration_since(start);
+        let micros = took.as_micros();
+        let event = QueryEvent {
+            ts: Some(wall_clock(took)),
+            sql: sql.to_string(),
+            params,
+            #[allow(clippy::cast_precision_loss)]
+            duration_ms: Some(micros as f64 / 1000.0),
+            rows,
+            session: Some(self.info.id.clone()),
+            txn: self.txn.clone(),
+            db: self.info.database.clone(),
+            user: self.info.user.clone(),
+            source: Some(self.source.clone()),
+            error,
+            ..QueryEvent::default()
+        };
+        self.pending.pop_front();
+        self.last_done = now;
+        self.stats.statements += 1;
+        self.stats.busy += took;
+        self.sink.record(event);
+    }
+}
+
+/// The wall-clock time `ago` before now.
+fn wall_clock(ago: Duration) -> Timestamp {
+    let now = SystemTime::now()
+        .checked_sub(ago)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    Timestamp(i64::try_from(now.as_micros()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<QueryEvent>>);
+
+    impl EventSink for Collect {
+        fn record(&self, event: QueryEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn msg(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![tag];
+        m.extend_from_slice(&u32::try_from(body.len() + 4).unwrap().to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    fn session() -> (Session, Arc<Collect>) {
+        let sink = Arc::new(Collect::default());
+        let info = SessionInfo {
+            id: Arc::from("proxy:1"),
+            user: Some(Arc::from("web")),
+            database: None,
+        };
+        let mut s = Session::new(info, sink.clone());
+        // The end of authentication.
+        s.feed(Side::Server, &msg(b'Z', b"I"), Instant::now())
+            .unwrap();
+        (s, sink)
+    }
+
+    #[test]
+    fn a_query_sent_with_the_startup_waits_for_authentication_to_end() {
+        let sink = Arc::new(Collect::default());
+        let info = SessionInfo {
+            id: Arc::from("proxy:2"),
+            user: None,
+            database: None,
+        };
+        let mut s = Session::new(info, sink.clone());
+        let t0 = Instant::now();
+        s.feed(Side::Client, &msg(b'Q', b"SELECT 1\0"), t0).unwrap();
+        let mut answer = msg(b'R', &[0, 0, 0, 0]);
+        answer.extend(msg(b'Z', b"I"));
+        answer.extend(msg(b'C', b"SELECT 1\0"));
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        assert_eq!(sink.0.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn copy_in_ignores_the_sync_sent_before_the_data() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        // Parse/Bind/Execute/Sync, then the data and CopyDone, then Sync: as tokio-postgres sends.
+        let mut batch = msg(b'P', b"\0COPY t FROM STDIN\0\0\0");
+        batch.extend(msg(b'B', b"\0\0\0\0\0\0\0\0"));
+        batch.extend(msg(b'E', b"\0\0\0\0\0"));
+        batch.extend(msg(b'S', b""));
+        s.feed(Side::Client, &batch, t0).unwrap();
+        let mut answer = msg(b'1', b"");
+        answer.extend(msg(b'2', b""));
+        answer.extend(msg(b'G', &[0, 0, 0]));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let mut data = msg(b'd', b"1\n");
+        data.extend(msg(b'c', b""));
+        data.extend(msg(b'S', b""));
+        data.extend(msg(b'Q', b"SELECT 2\0"));
+        s.feed(Side::Client, &data, t0).unwrap();
+        let mut answer = msg(b'C', b"COPY 1\0");
+        answer.extend(msg(b'Z', b"I"));
+        answer.extend(msg(b'C', b"SELECT 1\0"));
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
+        assert_eq!(got, [("COPY t FROM STDIN", Some(1)), ("SELECT 2", Some(1))]);
+    }
+
+    #[test]
+    fn simple_query_statements_each_get_their_completion() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        s.feed(
+            Side::Client,
+            &msg(b'Q', b"BEGIN; SELECT 1; SELECT 'a;b'\0"),
+            t0,
+        )
+        .unwrap();
+        let mut answer = msg(b'C', b"BEGIN\0");
+        answer.extend(msg(b'D', b"\0\x01\0\0\0\x011"));
+        answer.extend(msg(b'C', b"SELECT 1\0"));
+        s.feed(Side::Server, &answer, t0 + Duration::from_micros(250))
+            .unwrap();
+        let mut rest = msg(b'E', b"SERROR\0C42601\0Mboom\0\0");
+        rest.extend(msg(b'Z', b"E"));
+        s.feed(Side::Server, &rest, t0 + Duration::from_micros(400))
+            .unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events
+            .iter()
+            .map(|e| (e.sql.as_str(), e.rows, e.error.as_deref(), e.txn.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("BEGIN", None, None, Some("proxy:1:1")),
+                ("SELECT 1", Some(1), None, Some("proxy:1:1")),
+                ("SELECT 'a;b'", None, Some("42601: boom"), Some("proxy:1:1")),
+            ]
+        );
+        // The first statement is timed from the request, the later ones from the previous end.
+        assert_eq!(events[0].duration_ms, Some(0.25));
+        assert_eq!(events[2].duration_ms, Some(0.15));
+        assert_eq!(events[0].user.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn extended_protocol_maps_names_portals_and_binary_params() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let mut batch = msg(b'P', b"s1\0SELECT * FROM t WHERE id = $1\0\0\0");
+        batch.extend(msg(b'D', b"Ss1\0"));
+        batch.extend(msg(b'S', b""));
+        s.feed(Side::Client, &batch, t0).unwrap();
+        let mut answer = msg(b'1', b"");
+        answer.extend(msg(b't', &[0, 1, 0, 0, 0, 23]));
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        for id in [7_i32, 8] {
+            let mut bind = b"\0s1\0\0\x01\0\x01\0\x01\0\0\0\x04".to_vec();
+            bind.extend_from_slice(&id.to_be_bytes());
+            bind.extend_from_slice(&[0, 0]);
+            let mut batch = msg(b'B', &bind);
+            batch.extend(msg(b'E', b"\0\0\0\0\0"));
+            batch.extend(msg(b'S', b""));
+            s.feed(Side::Client, &batch, t0).unwrap();
+            let mut answer = msg(b'2', b"");
+            answer.extend(msg(b'C', b"SELECT 1\0"));
+            answer.extend(msg(b'Z', b"I"));
+            s.feed(Side::Server, &answer, t0 + Duration::from_micros(90))
+                .unwrap();
+        }
+        let events = sink.0.lock().unwrap();
+        let params: Vec<_> = events.iter().map(|e| e.params.clone()).collect();
+        assert_eq!(params, [[Some("7".to_owned())], [Some("8".to_owned())]]);
+        assert!(
+            events
+                .iter()
+                .all(|e| e.sql == "SELECT * FROM t WHERE id = $1")
+        );
+        assert_eq!(events[0].duration_ms, Some(0.09));
+    }
+
+    #[test]
+    fn an_error_skips_the_rest_of_the_batch_until_sync() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let mut batch = Vec::new();
+        for sql in ["SELECT nope", "SELECT 2"] {
+            batch.extend(msg(b'P', format!("\0{sql}\0\0\0").as_bytes()));
+            batch.extend(msg(b'B', b"\0\0\0\0\0\0\0\0"));
+            batch.extend(msg(b'E', b"\0\0\0\0\0"));
+        }
+        batch.extend(msg(b'S', b""));
+        batch.extend(msg(b'Q', b"SELECT 3\0"));
+        s.feed(Side::Client, &batch, t0).unwrap();
+        let mut answer = msg(b'E', b"C42703\0Mcolumn \"nope\" does not exist\0\0");
+        answer.extend(msg(b'Z', b"I"));
+        answer.extend(msg(b'C', b"SELECT 1\0"));
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events
+            .iter()
+            .map(|e| (e.sql.as_str(), e.error.is_some()))
+            .collect();
+        assert_eq!(got, [("SELECT nope", true), ("SELECT 3", false)]);
+        assert_eq!(s.stats().statements, 2);
+    }
+
+    #[test]
+    fn idle_time_inside_a_transaction_is_counted() {
+        let (mut s, _sink) = session();
+        let t0 = Instant::now();
+        s.feed(Side::Client, &msg(b'Q', b"BEGIN\0"), t0).unwrap();
+        let mut answer = msg(b'C', b"BEGIN\0");
+        answer.extend(msg(b'Z', b"T"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        s.feed(
+            Side::Client,
+            &msg(b'Q', b"COMMIT\0"),
+            t0 + Duration::from_millis(30),
+        )
+        .unwrap();
+        let mut answer = msg(b'C', b"COMMIT\0");
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0 + Duration::from_millis(31))
+            .unwrap();
+        let stats = s.stats();
+        assert_eq!(stats.idle_in_transaction, Duration::from_millis(30));
+        assert_eq!((stats.statements, stats.transactions), (2, 1));
+    }
+}

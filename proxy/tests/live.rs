@@ -1,0 +1,623 @@
+//! The proxy against the real PostgreSQL that `SQLSIFT_PG_URL` names:
+//! tokio-postgres (simple and extended protocols, transactions, errors,
+//! COPY, prepared statements, cancel), `psql`, md5 and SCRAM logins, byte
+//! exactness over a large result set, N+1 detection, and failures that stay
+//! inside their own connection. Skipped (saying so) when the variable is
+//! unset, except under `CI=true`, where that fails.
+//!
+//! The md5 and SCRAM tests log in as the roles `.ci/pg_auth_roles.sh` creates.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use sqlsift_analyzer::detect::FindingKind;
+use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig, Snapshot};
+use sqlsift_analyzer::{Dialect, QueryEvent};
+use sqlsift_proxy::{ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
+
+/// A proxy running in the test's runtime, recording into its own interceptor.
+struct Proxy {
+    port: u16,
+    upstream: String,
+    interceptor: Interceptor,
+    traffic: Arc<Traffic>,
+    notices: Arc<Mutex<Vec<String>>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Stops accepting, closes every connection, waits for the server to end.
+    async fn stop(mut self) -> Interceptor {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.unwrap();
+        self.interceptor
+    }
+
+    /// A tokio-postgres config pointing at the proxy.
+    fn config(&self, user: &str) -> Config {
+        let mut c = Config::new();
+        c.host("127.0.0.1")
+            .port(self.port)
+            .user(user)
+            .dbname("postgres");
+        c
+    }
+
+    async fn connect(&self) -> Client {
+        connect(&self.config("postgres")).await
+    }
+
+    /// Waits until the pipeline's snapshot satisfies `ok` (events are
+    /// recorded just after their bytes are relayed, so a client may see its
+    /// answer first).
+    async fn snapshot_until(&self, ok: impl Fn(&Snapshot) -> bool) -> Snapshot {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let snap = self.interceptor.snapshot().unwrap();
+            if ok(&snap) || Instant::now() > deadline {
+                return snap;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Events also kept in order, for assertions on single statements.
+struct Tee {
+    recorder: sqlsift_analyzer::interceptor::Recorder,
+    events: Mutex<Vec<QueryEvent>>,
+}
+
+impl EventSink for Tee {
+    fn record(&self, event: QueryEvent) {
+        self.events.lock().unwrap().push(event.clone());
+        self.recorder.record(event);
+    }
+}
+
+async fn connect(config: &Config) -> Client {
+    let (client, conn) = config.connect(NoTls).await.unwrap();
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+/// `host:port` of the server `SQLSIFT_PG_URL` names; `None` (after saying
+/// so) when unset, unless `CI=true`.
+#[allow(clippy::print_stdout)] // the skip must be visible in the test output
+fn upstream() -> Option<String> {
+    let Ok(url) = std::env::var("SQLSIFT_PG_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "SQLSIFT_PG_URL is not set, and CI=true: the proxy tests must run in CI \
+             (e.g. SQLSIFT_PG_URL=postgresql://postgres@127.0.0.1:5432/postgres)"
+        );
+        println!("skipped: SQLSIFT_PG_URL not set");
+        return None;
+    };
+    let config: Config = url.parse().expect("SQLSIFT_PG_URL is not a PostgreSQL URL");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    Some(format!("{host}:{port}"))
+}
+
+async fn start(tls: TlsMode) -> Option<(Proxy, Arc<Tee>)> {
+    let upstream = upstream()?;
+    let interceptor = Interceptor::start(InterceptorConfig {
+        dialect: Dialect::PostgreSql,
+        ..InterceptorConfig::default()
+    })
+    .unwrap();
+    let tee = Arc::new(Tee {
+        recorder: interceptor.recorder(),
+        events: Mutex::new(Vec::new()),
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let log_to = notices.clone();
+    let traffic = Arc::new(Traffic::default());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = ProxyConfig {
+        connection: ConnectionConfig {
+            upstream: upstream.clone(),
+            tls,
+        },
+        max_connections: 64,
+    };
+    let task = tokio::spawn(sqlsift_proxy::run(
+        listener,
+        config,
+        tee.clone(),
+        traffic.clone(),
+        Arc::new(move |n: Notice| log_to.lock().unwrap().push(n.to_string())),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    Some((
+        Proxy {
+            port,
+            upstream,
+            interceptor,
+            traffic,
+            notices,
+            stop: Some(stop),
+            task,
+        },
+        tee,
+    ))
+}
+
+fn events_matching(tee: &Tee, needle: &str) -> Vec<QueryEvent> {
+    tee.events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.sql.contains(needle))
+        .cloned()
+        .collect()
+}
+
+/// Waits until `n` recorded events contain `needle`.
+async fn wait_events(tee: &Tee, needle: &str, n: usize) -> Vec<QueryEvent> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let found = events_matching(tee, needle);
+        if found.len() >= n || Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_and_extended_protocols_are_recorded_per_statement() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let client = proxy.connect().await;
+    // Simple protocol: three statements in one Query, each its own event.
+    client
+        .batch_execute(
+            "CREATE TEMP TABLE simple_t (id int, name text); \
+             INSERT INTO simple_t SELECT g, 'n' || g FROM generate_series(1, 5) g; \
+             SELECT * FROM simple_t WHERE id > 2",
+        )
+        .await
+        .unwrap();
+    let inserted = wait_events(&tee, "INSERT INTO simple_t", 1).await;
+    assert_eq!(inserted[0].rows, Some(5));
+    let selected = wait_events(&tee, "SELECT * FROM simple_t", 1).await;
+    assert_eq!(selected[0].rows, Some(3));
+    // Extended protocol: a typed, binary parameter.
+    let rows = client
+        .query("SELECT name FROM simple_t WHERE id = $1", &[&4_i32])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<_, &str>(0), "n4");
+    let ext = wait_events(&tee, "WHERE id = $1", 1).await;
+    assert_eq!(ext[0].params, [Some("4".to_owned())]);
+    assert_eq!(ext[0].rows, Some(1));
+    let e = &ext[0];
+    assert!(
+        e.duration_ms.is_some_and(|d| d > 0.0 && d < 1000.0),
+        "{e:?}"
+    );
+    assert!(
+        e.session
+            .as_deref()
+            .is_some_and(|s| s.starts_with("proxy:"))
+    );
+    assert_eq!(
+        (e.user.as_deref(), e.db.as_deref()),
+        (Some("postgres"), Some("postgres"))
+    );
+    let snap = proxy
+        .snapshot_until(|s| s.digests.iter().any(|d| d.shape.contains("simple_t")))
+        .await;
+    assert_eq!(snap.dropped, 0);
+    drop(client);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_errors_and_reused_prepared_statements() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let mut client = proxy.connect().await;
+    client
+        .batch_execute("CREATE TEMP TABLE txn_t (id int primary key)")
+        .await
+        .unwrap();
+    let tx = client.transaction().await.unwrap();
+    tx.execute("INSERT INTO txn_t VALUES ($1)", &[&1_i32])
+        .await
+        .unwrap();
+    tx.execute("INSERT INTO txn_t VALUES ($1)", &[&2_i32])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let inserts = wait_events(&tee, "INSERT INTO txn_t", 2).await;
+    assert!(inserts[0].txn.is_some());
+    assert_eq!(inserts[0].txn, inserts[1].txn, "one transaction");
+    // An error: recorded with its SQLSTATE, and the session goes on.
+    let err = client
+        .query("SELECT * FROM no_such_table_sqlsift", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE)
+    );
+    let failed = wait_events(&tee, "no_such_table_sqlsift", 1).await;
+    assert!(
+        failed[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("42P01")),
+        "{failed:?}"
+    );
+    // One prepare, three executions: three events with their own parameters.
+    let stmt = client
+        .prepare("SELECT count(*) FROM txn_t WHERE id <= $1")
+        .await
+        .unwrap();
+    for id in 1..=3_i32 {
+        client.query_one(&stmt, &[&id]).await.unwrap();
+    }
+    let runs = wait_events(&tee, "count(*) FROM txn_t", 3).await;
+    let params: Vec<_> = runs.iter().map(|e| e.params.clone()).collect();
+    assert_eq!(
+        params,
+        [
+            [Some("1".to_owned())],
+            [Some("2".to_owned())],
+            [Some("3".to_owned())]
+        ]
+    );
+    assert!(
+        runs.iter().all(|e| e.txn.is_none()),
+        "outside a transaction"
+    );
+    drop(client);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_in_and_out_are_relayed_and_counted() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let client = proxy.connect().await;
+    client
+        .batch_execute("CREATE TEMP TABLE copy_t (id int, v text)")
+        .await
+        .unwrap();
+    let mut data = String::new();
+    for i in 0..1000 {
+        let _ = writeln!(data, "{i}\tv{i}");
+    }
+    copy_in(&client, "COPY copy_t FROM STDIN", data.as_bytes()).await;
+    let out = copy_out(&client, "COPY copy_t TO STDOUT").await;
+    assert_eq!(out, data.as_bytes());
+    let ins = wait_events(&tee, "COPY copy_t FROM", 1).await;
+    assert_eq!(ins[0].rows, Some(1000));
+    let outs = wait_events(&tee, "COPY copy_t TO", 1).await;
+    assert_eq!(outs[0].rows, Some(1000));
+    drop(client);
+    proxy.stop().await;
+}
+
+async fn copy_in(client: &Client, sql: &str, data: &[u8]) {
+    let sink = client.copy_in::<_, bytes::Bytes>(sql).await.unwrap();
+    let mut sink = std::pin::pin!(sink);
+    sink.send(bytes::Bytes::copy_from_slice(data))
+        .await
+        .unwrap();
+    let rows = sink.finish().await.unwrap();
+    assert_eq!(rows, 1000);
+}
+
+async fn copy_out(client: &Client, sql: &str) -> Vec<u8> {
+    let stream = client.copy_out(sql).await.unwrap();
+    let mut stream = std::pin::pin!(stream);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_request_is_relayed_to_the_server() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let client = proxy.connect().await;
+    let token = client.cancel_token();
+    let started = Instant::now();
+    let sleeper = tokio::spawn(async move {
+        let r = client.simple_query("SELECT pg_sleep(20)").await;
+        (r.map(|_| ()), client)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The CancelRequest goes to the proxy on a new connection, as clients do.
+    token.cancel_query(NoTls).await.unwrap();
+    let (r, _client) = sleeper.await.unwrap();
+    let err = r.unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let ev = wait_events(&tee, "pg_sleep(20)", 1).await;
+    assert!(
+        ev[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("57014"))
+    );
+    assert_eq!(proxy.traffic.counts().cancels, 1);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_runs_through_the_proxy_with_ssl_declined() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let port = proxy.port.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("psql")
+            // sslmode=prefer: psql asks for TLS first, the proxy declines.
+            .args([
+                "-X",
+                "-At",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+            ])
+            .args(["-d", "postgres", "-c", "SELECT 40 + 2 AS psql_answer"])
+            .args(["-c", "SELECT 'second' AS psql_second"])
+            .env("PGSSLMODE", "prefer")
+            .output()
+            .expect("psql must be installed for the proxy tests")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\nsecond\n");
+    assert_eq!(wait_events(&tee, "psql_answer", 1).await[0].rows, Some(1));
+    assert_eq!(wait_events(&tee, "psql_second", 1).await.len(), 1);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn md5_and_scram_logins_are_relayed() {
+    let Some((proxy, _tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    for (user, password) in [
+        ("sqlsift_md5", "sqlsift_md5_pw"),
+        ("sqlsift_scram", "sqlsift_scram_pw"),
+    ] {
+        let mut config = proxy.config(user);
+        config.password(password);
+        let client = connect(&config).await;
+        let row = client
+            .query_one("SELECT current_user::text", &[])
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, &str>(0), user);
+        // A wrong password fails as the server decides, through the proxy.
+        config.password("wrong");
+        let err = config
+            .connect(NoTls)
+            .await
+            .err()
+            .expect("wrong password accepted");
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::INVALID_PASSWORD),
+            "{user}: {err}"
+        );
+    }
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_n_plus_one_loop_through_the_proxy_is_reported() {
+    let Some((proxy, _tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let client = proxy.connect().await;
+    client
+        .batch_execute(
+            "CREATE TEMP TABLE authors_np1 (id int primary key, name text); \
+             INSERT INTO authors_np1 SELECT g, 'a' || g FROM generate_series(1, 20) g",
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i32> = client
+        .query("SELECT id FROM authors_np1 ORDER BY id LIMIT 10", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for id in &ids {
+        client
+            .query_one("SELECT name FROM authors_np1 WHERE id = $1", &[id])
+            .await
+            .unwrap();
+    }
+    let snap = proxy
+        .snapshot_until(|s| s.findings.iter().any(|f| f.kind == FindingKind::NPlusOne))
+        .await;
+    let loops: Vec<_> = snap
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::NPlusOne)
+        .collect();
+    assert_eq!(loops.len(), 1, "{:?}", snap.findings);
+    assert_eq!(loops[0].loop_size, 10);
+    assert_eq!(loops[0].columns, ["id"]);
+    drop(client);
+    proxy.stop().await;
+}
+
+/// Reads a whole session from raw bytes: startup, one query, terminate.
+/// Returns the bytes the server sent after its first `ReadyForQuery`
+/// (before it, `BackendKeyData` differs per connection).
+async fn raw_session(addr: &str, sql: &str) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut startup = 196_608_u32.to_be_bytes().to_vec();
+    startup.extend_from_slice(b"user\0postgres\0database\0postgres\0\0");
+    let mut out = u32::try_from(startup.len() + 4)
+        .unwrap()
+        .to_be_bytes()
+        .to_vec();
+    out.extend(startup);
+    out.push(b'Q');
+    out.extend_from_slice(&u32::try_from(sql.len() + 5).unwrap().to_be_bytes());
+    out.extend_from_slice(sql.as_bytes());
+    out.push(0);
+    out.extend_from_slice(&[b'X', 0, 0, 0, 4]);
+    stream.write_all(&out).await.unwrap();
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).await.unwrap();
+    // Skip messages up to and including the first ReadyForQuery.
+    let mut at = 0;
+    while at + 5 <= all.len() {
+        let tag = all[at];
+        let len = u32::from_be_bytes([all[at + 1], all[at + 2], all[at + 3], all[at + 4]]) as usize;
+        at += 1 + len;
+        if tag == b'Z' {
+            break;
+        }
+    }
+    all.split_off(at)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_result_arrives_byte_for_byte_as_the_server_sent_it() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let sql = "SELECT g, md5(g::text), repeat('x', g % 97) FROM generate_series(1, 200000) g";
+    let direct = raw_session(&proxy.upstream, sql).await;
+    let proxied = raw_session(&format!("127.0.0.1:{}", proxy.port), sql).await;
+    assert!(direct.len() > 10_000_000, "{} bytes", direct.len());
+    assert_eq!(
+        (proxied.len(), checksum(&proxied)),
+        (direct.len(), checksum(&direct))
+    );
+    assert_eq!(
+        wait_events(&tee, "generate_series(1, 200000)", 1).await[0].rows,
+        Some(200_000)
+    );
+    proxy.stop().await;
+}
+
+/// FNV-1a over the bytes.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_client_affects_only_its_own_connection() {
+    let Some((proxy, _tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let steady = proxy.connect().await;
+    // One client disconnects in the middle of a query.
+    let quitter = proxy.connect().await;
+    let mid_query = tokio::spawn(async move { quitter.simple_query("SELECT pg_sleep(3)").await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    mid_query.abort();
+    // Another sends bytes that are not the protocol.
+    let mut garbage = TcpStream::connect(("127.0.0.1", proxy.port)).await.unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut rest = Vec::new();
+    let _ = garbage.read_to_end(&mut rest).await;
+    // The steady client is unaffected, during and after.
+    for i in 0..5_i32 {
+        let rows = steady.simple_query(&format!("SELECT {i}")).await.unwrap();
+        assert!(
+            matches!(&rows[1], SimpleQueryMessage::Row(r) if r.get(0) == Some(&*i.to_string()))
+        );
+    }
+    let notices = proxy.notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("malformed startup"), "{notices:?}");
+    drop(steady);
+    proxy.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_upstream_is_one_log_line() {
+    let Some((proxy, _tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    // A second proxy pointed at a closed port.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = closed.local_addr().unwrap();
+    drop(closed);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let notices = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log_to = notices.clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(sqlsift_proxy::run(
+        listener,
+        ProxyConfig {
+            connection: ConnectionConfig {
+                upstream: dead.to_string(),
+                tls: TlsMode::Decline,
+            },
+            max_connections: 4,
+        },
+        Arc::new(proxy.interceptor.recorder()),
+        Arc::new(Traffic::default()),
+        Arc::new(move |n: Notice| log_to.lock().unwrap().push(n.to_string())),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut config = Config::new();
+    config.host("127.0.0.1").port(port).user("postgres");
+    assert!(config.connect(NoTls).await.is_err());
+    let _ = stop.send(());
+    task.await.unwrap();
+    let notices = notices.lock().unwrap().clone();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("cannot connect to upstream"),
+        "{notices:?}"
+    );
+    proxy.stop().await;
+}

@@ -1,0 +1,298 @@
+//! `sqlsift proxy`: listens for PostgreSQL clients, relays them to the real
+//! server, and analyses every statement live through the interceptor; on
+//! Ctrl-C, prints a summary (statements, dropped, findings, connection
+//! advice) and, with `--store`, leaves the workload in a store file.
+//!
+//! The store only merges whole workloads (digests cannot be subtracted), so
+//! with `--store` the pipeline is rotated every `--flush-secs`: a fresh
+//! interceptor takes over and the old one's workload is saved. A loop that
+//! straddles a rotation is seen as two shorter ones.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlsift_analyzer::detect::DetectConfig;
+use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig, Recorder};
+use sqlsift_analyzer::store::{Store, StoreOptions};
+use sqlsift_analyzer::workload::Workload;
+use sqlsift_analyzer::{Dialect, QueryEvent};
+use sqlsift_proxy::{
+    ConnectionAdvice, ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic,
+};
+
+use crate::cli::{ProxyArgs, SortKey};
+use crate::config::Config;
+use crate::report;
+
+/// Events queued for the JSONL writer before new ones are dropped.
+const JSONL_QUEUE: usize = 65_536;
+
+pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    // Files first, so a bad path fails before any client is accepted.
+    let store = args
+        .store
+        .as_deref()
+        .map(|p| {
+            Store::open(p, StoreOptions::default())
+                .with_context(|| format!("{}: cannot open as a sqlsift store", p.display()))
+        })
+        .transpose()?;
+    let jsonl = args
+        .jsonl
+        .as_deref()
+        .map(|p| {
+            File::options()
+                .create(true)
+                .append(true)
+                .open(p)
+                .with_context(|| format!("{}: cannot open for appending", p.display()))
+        })
+        .transpose()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::from(args.threads))
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let interceptor = Interceptor::start(interceptor_config(config))?;
+    let writer = jsonl.map(JsonlWriter::start).transpose()?;
+    let capture = Arc::new(Capture {
+        recorder: RwLock::new(interceptor.recorder()),
+        jsonl: writer.as_ref().map(|w| w.tx.clone()),
+        jsonl_dropped: AtomicU64::new(0),
+    });
+    let traffic = Arc::new(Traffic::default());
+    let workload = runtime.block_on(serve(
+        args,
+        config,
+        interceptor,
+        store,
+        capture.clone(),
+        traffic.clone(),
+    ))?;
+    let jsonl_dropped = capture.jsonl_dropped.load(Ordering::Relaxed);
+    drop(capture);
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    summarize(args, config, &workload, &traffic, jsonl_dropped)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the proxy until Ctrl-C; the whole workload it saw (loaded back from
+/// the store when there is one).
+async fn serve(
+    args: &ProxyArgs,
+    config: &Config,
+    interceptor: Interceptor,
+    mut store: Option<Store>,
+    capture: Arc<Capture>,
+    traffic: Arc<Traffic>,
+) -> anyhow::Result<Workload> {
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    say(&format!(
+        "listening on {}, relaying to {} (Ctrl-C stops and summarizes)",
+        listener.local_addr()?,
+        args.upstream
+    ));
+    let proxy = tokio::spawn(sqlsift_proxy::run(
+        listener,
+        ProxyConfig {
+            connection: ConnectionConfig {
+                upstream: args.upstream.clone(),
+                tls: if args.tls_passthrough {
+                    TlsMode::Passthrough
+                } else {
+                    TlsMode::Decline
+                },
+            },
+            max_connections: args.max_connections,
+        },
+        capture.clone(),
+        traffic,
+        Arc::new(|n: Notice| say(&n.to_string())),
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    ));
+    let mut interceptor = interceptor;
+    if let Some(store) = store.as_mut() {
+        let mut tick = tokio::time::interval(Duration::from_secs(args.flush_secs.max(1)));
+        tick.tick().await;
+        tokio::pin!(proxy);
+        loop {
+            tokio::select! {
+                r = &mut proxy => { r?; break; }
+                _ = tick.tick() => {
+                    // Rotate: new events go to a fresh pipeline; the old one's workload is saved.
+                    let next = Interceptor::start(interceptor_config(config))?;
+                    *capture.recorder.write().unwrap_or_else(PoisonError::into_inner) = next.recorder();
+                    let old = std::mem::replace(&mut interceptor, next);
+                    save(store, old)?;
+                }
+            }
+        }
+    } else {
+        proxy.await?;
+    }
+    let Some(store) = store.as_mut() else {
+        return interceptor
+            .shutdown()
+            .context("the analysis pipeline failed");
+    };
+    save(store, interceptor)?;
+    store.load().context("cannot read the store back")
+}
+
+/// Stops `interceptor` and merges its workload into `store`.
+fn save(store: &mut Store, interceptor: Interceptor) -> anyhow::Result<()> {
+    let workload = interceptor
+        .shutdown()
+        .context("the analysis pipeline failed")?;
+    store.save(&workload).context("cannot save to the store")
+}
+
+fn interceptor_config(config: &Config) -> InterceptorConfig {
+    let mut detect = DetectConfig::default();
+    if let Some(n) = config.detect.loop_min {
+        detect.loop_min = n as usize;
+        detect.insert_min = detect.loop_min;
+    }
+    if let Some(ms) = config.detect.idle_gap_ms {
+        detect.units.idle_gap_ms = ms;
+    }
+    InterceptorConfig {
+        dialect: Dialect::PostgreSql,
+        detect,
+        ..InterceptorConfig::default()
+    }
+}
+
+/// The exit summary on stderr, and the report on stdout when asked for.
+fn summarize(
+    args: &ProxyArgs,
+    config: &Config,
+    workload: &Workload,
+    traffic: &Traffic,
+    jsonl_dropped: u64,
+) -> anyhow::Result<()> {
+    let findings = workload
+        .detection
+        .as_ref()
+        .map(|d| d.findings(&workload.digests))
+        .unwrap_or_default();
+    let mut err = std::io::stderr().lock();
+    writeln!(
+        err,
+        "sqlsift proxy: {} statements analysed, {} dropped, {} fingerprints, {} findings",
+        workload.events,
+        workload.dropped,
+        workload.digests.len(),
+        findings.len()
+    )?;
+    if jsonl_dropped > 0 {
+        writeln!(
+            err,
+            "sqlsift proxy: {jsonl_dropped} events not written to the JSONL file (writer behind)"
+        )?;
+    }
+    for f in findings.iter().take(10) {
+        writeln!(err, "  [{}] {}", f.severity, f.message)?;
+    }
+    write!(err, "{}", ConnectionAdvice::from_counts(&traffic.counts()))?;
+    if args.report_on_exit {
+        let linter = sqlsift_rules::Linter::new(&config.rules)?;
+        let r = report::build(
+            workload,
+            &report::Options {
+                sort: SortKey::Total,
+                top: Some(20),
+                redact: false,
+                thresholds: config.thresholds,
+                schema: None,
+                linter: &linter,
+                advice: None,
+            },
+        );
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        report::write_text(&r, &mut out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// One line on stderr (the proxy's log).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "sqlsift proxy: {line}");
+}
+
+/// The sink the proxy's taps record into: the current pipeline, and the
+/// JSONL writer's queue. Neither ever blocks the relay.
+struct Capture {
+    /// Swapped for a fresh pipeline's at each store rotation.
+    recorder: RwLock<Recorder>,
+    jsonl: Option<SyncSender<QueryEvent>>,
+    /// Events the JSONL writer's full queue turned away.
+    jsonl_dropped: AtomicU64,
+}
+
+impl EventSink for Capture {
+    fn record(&self, event: QueryEvent) {
+        if let Some(tx) = &self.jsonl
+            && let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+                tx.try_send(event.clone())
+        {
+            self.jsonl_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        self.recorder
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .record(event);
+    }
+}
+
+/// A thread appending events to a JSONL file, one per line.
+struct JsonlWriter {
+    tx: SyncSender<QueryEvent>,
+    thread: std::thread::JoinHandle<anyhow::Result<()>>,
+}
+
+impl JsonlWriter {
+    fn start(file: File) -> anyhow::Result<Self> {
+        let (tx, rx) = sync_channel(JSONL_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("sqlsift-jsonl".into())
+            .spawn(move || write_jsonl(&rx, file))?;
+        Ok(JsonlWriter { tx, thread })
+    }
+
+    /// Writes what is queued and closes the file.
+    fn finish(self) -> anyhow::Result<()> {
+        drop(self.tx);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the JSONL writer failed"))?
+    }
+}
+
+fn write_jsonl(rx: &Receiver<QueryEvent>, file: File) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(file);
+    // Blocks for the first event, then drains what else is queued before flushing.
+    while let Ok(event) = rx.recv() {
+        serde_json::to_writer(&mut out, &event)?;
+        out.write_all(b"\n")?;
+        for event in rx.try_iter() {
+            serde_json::to_writer(&mut out, &event)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
