@@ -102,6 +102,11 @@ pub struct ProxyArgs {
     #[arg(long)]
     pub report_on_exit: bool,
 
+    /// Show the live console (`sqlsift tui`'s views, fed once a second) while
+    /// relaying; quitting it stops the proxy. Log lines wait until it closes.
+    #[arg(long)]
+    pub tui: bool,
+
     /// Forward SSLRequest to the server and relay TLS untouched (such sessions
     /// are not analysed). By default the proxy declines TLS and clients continue in plaintext.
     #[arg(long)]

@@ -30,6 +30,26 @@ fn upstream() -> Option<String> {
     ))
 }
 
+/// An application's N+1 loop through the proxy on `port`: 8 parents, then
+/// one lookup per parent (9 statements). The connection is handed back open.
+fn n_plus_one_through(port: u16) -> Client {
+    let mut client = Client::connect(
+        &format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
+        NoTls,
+    )
+    .unwrap();
+    let parents = client
+        .query("SELECT oid FROM pg_class ORDER BY oid LIMIT 8", &[])
+        .unwrap();
+    for row in &parents {
+        let oid: postgres::types::Oid = row.get(0);
+        client
+            .query("SELECT relname FROM pg_class WHERE oid = $1", &[&oid])
+            .unwrap();
+    }
+    client
+}
+
 #[test]
 fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
     let Some(upstream) = upstream() else {
@@ -59,21 +79,7 @@ fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
     stderr.read_line(&mut first).unwrap();
     assert!(first.contains("listening on"), "{first}");
 
-    let mut client = Client::connect(
-        &format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
-        NoTls,
-    )
-    .unwrap();
-    let parents = client
-        .query("SELECT oid FROM pg_class ORDER BY oid LIMIT 8", &[])
-        .unwrap();
-    for row in &parents {
-        let oid: postgres::types::Oid = row.get(0);
-        client
-            .query("SELECT relname FROM pg_class WHERE oid = $1", &[&oid])
-            .unwrap();
-    }
-    drop(client);
+    drop(n_plus_one_through(port));
 
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -110,4 +116,45 @@ fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
         .map(|f| f["kind"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert!(kinds.iter().any(|k| k == "n_plus_one"), "{kinds:?}");
+}
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// `proxy --tui`: the console beside the live proxy shows an application's
+/// N+1 loop (in a connection still open) and its rewrite in a few keys on
+/// an 80×24 terminal; quitting the console stops the proxy cleanly and
+/// prints the log lines it held back.
+#[test]
+fn the_live_console_reaches_a_loop_and_its_rewrite() {
+    let Some(upstream) = upstream() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cmd = format!(
+        "'{}' proxy --listen 127.0.0.1:{port} --upstream {upstream} --tui; echo sqlsift-exit=$?; sleep 60",
+        env!("CARGO_BIN_EXE_sqlsift")
+    );
+    let Some(pane) = tmux::Pane::start(&cmd, dir.path(), 80, 24) else {
+        return;
+    };
+    pane.wait_for("the console", |s| s.contains("Top"));
+    let client = n_plus_one_through(port);
+    // The connection stays open: the loop's unit of work is still open too.
+    pane.wait_for("the statements", |s| s.contains("relname"));
+    pane.send("3");
+    pane.wait_for("the loop", |s| s.contains("N+1") && s.contains("relname"));
+    pane.send("Enter");
+    pane.wait_for("the rewrite", |s| s.contains("IN ("));
+    pane.send("q");
+    let after = pane.wait_for("the exit", |s| s.contains("sqlsift-exit="));
+    assert!(after.contains("sqlsift-exit=0"), "{after}");
+    assert!(after.contains("listening on"), "the held-back log: {after}");
+    assert!(after.contains("9 statements analysed"), "{after}");
+    drop(client);
 }

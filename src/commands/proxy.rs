@@ -9,11 +9,11 @@
 //! straddles a rotation is seen as two shorter ones.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,6 +29,10 @@ use sqlsift_proxy::{
 use crate::cli::{ProxyArgs, SortKey};
 use crate::config::Config;
 use crate::report;
+
+mod live;
+
+use live::Live;
 
 /// Events queued for the JSONL writer before new ones are dropped.
 const JSONL_QUEUE: usize = 65_536;
@@ -61,20 +65,53 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let interceptor = Interceptor::start(interceptor_config(config))?;
     let writer = jsonl.map(JsonlWriter::start).transpose()?;
+    let (console, updates) = if args.tui {
+        if !std::io::stdout().is_terminal() {
+            anyhow::bail!("--tui needs a terminal on standard output; without it, leave --tui out");
+        }
+        let (tx, rx) = sync_channel(2);
+        let linter = sqlsift_rules::Linter::new(&config.rules)?;
+        (Some(ConsoleFeed { tx, linter }), Some(rx))
+    } else {
+        (None, None)
+    };
     let capture = Arc::new(Capture {
         recorder: RwLock::new(interceptor.recorder()),
         jsonl: writer.as_ref().map(|w| w.tx.clone()),
         jsonl_dropped: AtomicU64::new(0),
+        live: console.is_some().then(Live::default),
+        console,
     });
     let traffic = Arc::new(Traffic::default());
-    let workload = runtime.block_on(serve(
-        args,
-        config,
-        interceptor,
-        store,
-        capture.clone(),
-        traffic.clone(),
-    ))?;
+    let workload = if let Some(updates) = &updates {
+        let (capture, traffic) = (capture.clone(), traffic.clone());
+        with_console(&args.listen, updates, |stop| {
+            runtime.block_on(serve(
+                args,
+                config,
+                interceptor,
+                store,
+                capture,
+                traffic,
+                stop,
+            ))
+        })?
+    } else {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let serving = serve(
+            args,
+            config,
+            interceptor,
+            store,
+            capture.clone(),
+            traffic.clone(),
+            ctrl_c,
+        );
+        runtime.block_on(serving)?
+    };
+    log().flush();
     let jsonl_dropped = capture.jsonl_dropped.load(Ordering::Relaxed);
     drop(capture);
     if let Some(w) = writer {
@@ -93,6 +130,7 @@ async fn serve(
     mut store: Option<Store>,
     capture: Arc<Capture>,
     traffic: Arc<Traffic>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Workload> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -118,44 +156,53 @@ async fn serve(
         capture.clone(),
         traffic,
         Arc::new(|n: Notice| say(&n.to_string())),
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
+        shutdown,
     ));
     let mut interceptor = interceptor;
-    if let Some(store) = store.as_mut() {
-        let mut tick = tokio::time::interval(Duration::from_secs(args.flush_secs.max(1)));
-        tick.tick().await;
-        tokio::pin!(proxy);
-        loop {
-            tokio::select! {
-                r = &mut proxy => { r?; break; }
-                _ = tick.tick() => {
-                    // Rotate: new events go to a fresh pipeline; the old one's workload is saved.
-                    let next = Interceptor::start(interceptor_config(config))?;
-                    *capture.recorder.write().unwrap_or_else(PoisonError::into_inner) = next.recorder();
-                    let old = std::mem::replace(&mut interceptor, next);
-                    save(store, old)?;
+    let mut flush = tokio::time::interval(Duration::from_secs(args.flush_secs.max(1)));
+    flush.tick().await;
+    let mut refresh = tokio::time::interval(REFRESH);
+    tokio::pin!(proxy);
+    loop {
+        tokio::select! {
+            r = &mut proxy => { r?; break; }
+            _ = flush.tick(), if store.is_some() => {
+                // Rotate: new events go to a fresh pipeline; the old one's workload is saved.
+                let next = Interceptor::start(interceptor_config(config))?;
+                *capture.recorder.write().unwrap_or_else(PoisonError::into_inner) = next.recorder();
+                let old = std::mem::replace(&mut interceptor, next);
+                if let Some(store) = store.as_mut() {
+                    save(store, old, capture.live.as_ref())?;
+                }
+            }
+            _ = refresh.tick(), if capture.console.is_some() => {
+                // The snapshot waits for the pipeline's queue: off the relay's thread.
+                let snapshot = tokio::task::block_in_place(|| interceptor.snapshot());
+                if let (Some(now), Some(console), Some(live)) = (snapshot, &capture.console, &capture.live) {
+                    // A console that is behind skips this one: the next is a second away.
+                    let _ = console.tx.try_send(live.snapshot(now, &args.listen, config, &console.linter));
                 }
             }
         }
-    } else {
-        proxy.await?;
     }
     let Some(store) = store.as_mut() else {
         return interceptor
             .shutdown()
             .context("the analysis pipeline failed");
     };
-    save(store, interceptor)?;
+    save(store, interceptor, None)?;
     store.load().context("cannot read the store back")
 }
 
-/// Stops `interceptor` and merges its workload into `store`.
-fn save(store: &mut Store, interceptor: Interceptor) -> anyhow::Result<()> {
+/// Stops `interceptor` and merges its workload into `store` (and into what
+/// the console shows of earlier pipelines, when there is one).
+fn save(store: &mut Store, interceptor: Interceptor, live: Option<&Live>) -> anyhow::Result<()> {
     let workload = interceptor
         .shutdown()
         .context("the analysis pipeline failed")?;
+    if let Some(live) = live {
+        live.retire(&workload);
+    }
     store.save(&workload).context("cannot save to the store")
 }
 
@@ -219,6 +266,7 @@ fn summarize(
                 schema: None,
                 linter: &linter,
                 advice: None,
+                unit_findings: None,
             },
         );
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -228,9 +276,94 @@ fn summarize(
     Ok(())
 }
 
-/// One line on stderr (the proxy's log).
+/// How often the console gets a fresh snapshot.
+const REFRESH: Duration = Duration::from_secs(1);
+
+/// The proxy's log: lines on stderr, or — while the console owns the
+/// terminal — kept and printed once it has closed, so none is lost.
+#[derive(Default)]
+struct ProxyLog {
+    deferred: Mutex<Option<Vec<String>>>,
+}
+
+impl ProxyLog {
+    fn defer(&self) {
+        *self.deferred.lock().unwrap_or_else(PoisonError::into_inner) = Some(Vec::new());
+    }
+
+    fn line(&self, line: &str) {
+        let mut deferred = self.deferred.lock().unwrap_or_else(PoisonError::into_inner);
+        match deferred.as_mut() {
+            Some(kept) => kept.push(line.to_owned()),
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "sqlsift proxy: {line}");
+            }
+        }
+    }
+
+    /// Prints what was kept and goes back to printing at once.
+    fn flush(&self) {
+        let kept = self
+            .deferred
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let mut err = std::io::stderr().lock();
+        for line in kept.unwrap_or_default() {
+            let _ = writeln!(err, "sqlsift proxy: {line}");
+        }
+    }
+}
+
+fn log() -> &'static ProxyLog {
+    static LOG: std::sync::OnceLock<ProxyLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(ProxyLog::default)
+}
+
+/// One line of the proxy's log.
 fn say(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "sqlsift proxy: {line}");
+    log().line(line);
+}
+
+/// A future that resolves when the proxy is to stop.
+type Stop = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs `proxy` on a thread of its own while the console holds the
+/// terminal; quitting the console (or Ctrl-C) resolves the proxy's stop.
+fn with_console(
+    listen: &str,
+    updates: &Receiver<sqlsift_tui::Snapshot>,
+    proxy: impl FnOnce(Stop) -> anyhow::Result<Workload> + Send,
+) -> anyhow::Result<Workload> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop: Stop = Box::pin(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stop_rx => {}
+        }
+    });
+    log().defer();
+    std::thread::scope(|scope| {
+        let serving = scope.spawn(move || proxy(stop));
+        let first = sqlsift_tui::Snapshot {
+            source: listen.to_owned(),
+            ..sqlsift_tui::Snapshot::default()
+        };
+        let shown = sqlsift_tui::run_console(first, updates);
+        let _ = stop_tx.send(());
+        let workload = serving
+            .join()
+            .map_err(|_| anyhow::anyhow!("the proxy thread failed"))?;
+        shown.context("the console failed")?;
+        workload
+    })
+}
+
+/// What feeds the console (`--tui`): its channel, and the lint rules the
+/// snapshots' reports apply.
+struct ConsoleFeed {
+    tx: SyncSender<sqlsift_tui::Snapshot>,
+    linter: sqlsift_rules::Linter,
 }
 
 /// The sink the proxy's taps record into: the current pipeline, and the
@@ -241,6 +374,9 @@ struct Capture {
     jsonl: Option<SyncSender<QueryEvent>>,
     /// Events the JSONL writer's full queue turned away.
     jsonl_dropped: AtomicU64,
+    /// The newest statements and rotated pipelines, for the console.
+    live: Option<Live>,
+    console: Option<ConsoleFeed>,
 }
 
 impl EventSink for Capture {
@@ -250,6 +386,9 @@ impl EventSink for Capture {
                 tx.try_send(event.clone())
         {
             self.jsonl_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(live) = &self.live {
+            live.push(&event);
         }
         self.recorder
             .read()

@@ -36,6 +36,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
             schema: schema.as_ref(),
             linter: &linter,
             advice: advice.as_ref(),
+            unit_findings: None,
         },
     );
     config.ignore.apply(&mut r);

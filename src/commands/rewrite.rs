@@ -24,6 +24,7 @@ pub fn run(args: &RewriteArgs, config: &Config) -> anyhow::Result<ExitCode> {
             schema: None,
             linter: &linter,
             advice: None,
+            unit_findings: None,
         },
     );
     let loops: Vec<&report::Finding> = r

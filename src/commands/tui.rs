@@ -10,7 +10,7 @@
 //! the file at that moment. Its cost is one read per change, at most one per
 //! `--interval`.
 
-mod snapshot;
+pub(super) mod snapshot;
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
@@ -29,7 +29,7 @@ use sqlsift_tui::Snapshot;
 use sqlsift_tui::model::StreamRow;
 
 use crate::analysis::Schema;
-use crate::cli::{SortKey, TuiArgs};
+use crate::cli::TuiArgs;
 use crate::config::Config;
 use crate::report;
 
@@ -82,15 +82,10 @@ impl Builder {
         let workload = ingest(&args.input.sources.inputs, &opts, None)?;
         let mut r = report::build(
             &workload,
+            // The Advice view lists the advisor's output itself: no `advice` here.
             &report::Options {
-                sort: SortKey::Total,
-                top: None,
-                redact: false,
-                thresholds: config.thresholds,
                 schema: self.schema.as_ref(),
-                linter: &self.linter,
-                // The Advice view lists the advisor's output itself.
-                advice: None,
+                ..report::Options::everything(config, &self.linter)
             },
         );
         config.ignore.apply(&mut r);

@@ -214,6 +214,26 @@ pub struct Options<'a> {
     pub linter: &'a Linter,
     /// Index and partition advice (with `--schema`).
     pub advice: Option<&'a Advice>,
+    /// Loops, duplicates and inserts found so far by a live pipeline
+    /// (counting units still open), instead of the workload's closed units.
+    pub unit_findings: Option<&'a [detect::Finding]>,
+}
+
+impl<'a> Options<'a> {
+    /// Every fingerprint, by total time, unredacted, with `config`'s
+    /// thresholds and no schema: what the console starts from.
+    pub fn everything(config: &crate::config::Config, linter: &'a Linter) -> Self {
+        Options {
+            sort: SortKey::Total,
+            top: None,
+            redact: false,
+            thresholds: config.thresholds,
+            schema: None,
+            linter,
+            advice: None,
+            unit_findings: None,
+        }
+    }
 }
 
 fn sort_value(d: &Digest, key: SortKey) -> f64 {
@@ -266,7 +286,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         .iter()
         .filter_map(|d| Some((d.id, analyse(d, opts.schema, opts.linter)?)))
         .collect();
-    let mut findings: Vec<Finding> = detected(workload, &opts.thresholds)
+    let mut findings: Vec<Finding> = detected(workload, opts)
         .iter()
         .map(|f| finding(f, &workload.digests, &mut shapes, opts.redact))
         .collect();
@@ -498,11 +518,15 @@ fn lint_findings(digests: &[&Digest], analyses: &FingerprintMap<Analysis>) -> Ve
 
 /// Every detector's findings: per unit (loops, duplicates, inserts) and
 /// over the whole workload (slow, scan ratio).
-fn detected(workload: &Workload, thresholds: &SlowConfig) -> Vec<detect::Finding> {
-    let mut all = workload
-        .detection
-        .as_ref()
-        .map_or_else(Vec::new, |det| det.findings(&workload.digests));
+fn detected(workload: &Workload, opts: &Options<'_>) -> Vec<detect::Finding> {
+    let mut all = match opts.unit_findings {
+        Some(live) => live.to_vec(),
+        None => workload
+            .detection
+            .as_ref()
+            .map_or_else(Vec::new, |det| det.findings(&workload.digests)),
+    };
+    let thresholds = &opts.thresholds;
     all.extend(detect::slow::findings(&workload.digests, thresholds));
     all
 }

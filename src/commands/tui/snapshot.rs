@@ -256,6 +256,7 @@ mod tests {
                 schema: None,
                 linter: &linter,
                 advice: None,
+                unit_findings: None,
             },
         );
         convert(&r, "orm".into(), Vec::new(), None, false)
