@@ -151,6 +151,11 @@ fn the_live_console_reaches_a_loop_and_its_rewrite() {
     pane.wait_for("the loop", |s| s.contains("N+1") && s.contains("relname"));
     pane.send("Enter");
     pane.wait_for("the rewrite", |s| s.contains("IN ("));
+    pane.send("Escape");
+    pane.send("4");
+    pane.wait_for("the connection advice", |s| {
+        s.contains("connections: 1 sessions") && s.contains("no pool needed")
+    });
     pane.send("q");
     let after = pane.wait_for("the exit", |s| s.contains("sqlsift-exit="));
     assert!(after.contains("sqlsift-exit=0"), "{after}");

@@ -154,7 +154,7 @@ async fn serve(
             max_connections: args.max_connections,
         },
         capture.clone(),
-        traffic,
+        Arc::clone(&traffic),
         Arc::new(|n: Notice| say(&n.to_string())),
         shutdown,
     ));
@@ -180,7 +180,8 @@ async fn serve(
                 let snapshot = tokio::task::block_in_place(|| interceptor.snapshot());
                 if let (Some(now), Some(console), Some(live)) = (snapshot, &capture.console, &capture.live) {
                     // A console that is behind skips this one: the next is a second away.
-                    let _ = console.tx.try_send(live.snapshot(now, &args.listen, config, &console.linter));
+                    let connections = ConnectionAdvice::from_counts(&traffic.counts());
+                    let _ = console.tx.try_send(live.snapshot(now, &args.listen, &connections, config, &console.linter));
                 }
             }
         }

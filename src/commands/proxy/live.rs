@@ -1,7 +1,8 @@
 //! `sqlsift proxy --tui`: the console beside the proxy, fed live. Once a
 //! second the pipeline's snapshot (digests, and findings counting units of
 //! work still open) becomes a report and then the console's model; the
-//! Stream view shows the newest statements the taps recorded.
+//! Stream view shows the newest statements the taps recorded; the Advice
+//! view opens with the connection advice.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -12,9 +13,10 @@ use sqlsift_analyzer::digest::Digest;
 use sqlsift_analyzer::interceptor::Snapshot as PipelineSnapshot;
 use sqlsift_analyzer::normalize::FingerprintMap;
 use sqlsift_analyzer::workload::Workload;
+use sqlsift_proxy::ConnectionAdvice;
 use sqlsift_rules::Linter;
 use sqlsift_tui::Snapshot;
-use sqlsift_tui::model::StreamRow;
+use sqlsift_tui::model::{AdviceRow, Severity, StreamRow};
 
 use crate::commands::tui::snapshot::convert;
 use crate::config::Config;
@@ -72,11 +74,13 @@ impl Live {
         past.dropped += workload.dropped;
     }
 
-    /// The console's model of everything seen so far.
+    /// The console's model of everything seen so far, with the connection
+    /// advice first in the Advice view.
     pub fn snapshot(
         &self,
         now: PipelineSnapshot,
         source: &str,
+        connections: &ConnectionAdvice,
         config: &Config,
         linter: &Linter,
     ) -> Snapshot {
@@ -113,7 +117,36 @@ impl Live {
             .iter()
             .cloned()
             .collect();
-        convert(&r, source.to_owned(), stream, None, true)
+        let mut snapshot = convert(&r, source.to_owned(), stream, None, true);
+        snapshot.advice.insert(0, connection_row(connections));
+        snapshot
+    }
+}
+
+/// The connection advice as a row of the Advice view: a warning when it
+/// recommends a pool.
+fn connection_row(advice: &ConnectionAdvice) -> AdviceRow {
+    let text = advice.to_string();
+    let mut lines = text.lines();
+    let figures = lines.next().unwrap_or_default().to_owned();
+    let verdict: Vec<&str> = lines.collect();
+    AdviceRow {
+        kind: "connections".into(),
+        severity: if advice.pool_size.is_some() {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        message: verdict
+            .first()
+            .map_or_else(String::new, |v| v.trim_start_matches("advice: ").to_owned()),
+        note: Some(
+            std::iter::once(figures.as_str())
+                .chain(verdict.iter().skip(1).copied())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        ..AdviceRow::default()
     }
 }
 
@@ -147,11 +180,28 @@ mod tests {
             interceptor.record(e);
         }
         let linter = Linter::new(&sqlsift_rules::RulesConfig::default()).unwrap();
+        let traffic = sqlsift_proxy::Traffic::default();
+        traffic.opened();
+        let connections = ConnectionAdvice::from_counts(&traffic.counts());
         let s = live.snapshot(
             interceptor.snapshot().unwrap(),
             "proxy",
+            &connections,
             &Config::default(),
             &linter,
+        );
+        assert_eq!(s.advice[0].kind, "connections");
+        assert!(
+            s.advice[0].message.contains("no pool needed"),
+            "{:?}",
+            s.advice[0]
+        );
+        assert!(
+            s.advice[0]
+                .note
+                .as_deref()
+                .unwrap()
+                .starts_with("connections: 1 sessions")
         );
         assert_eq!(s.totals.events, 9);
         assert_eq!(s.stream.len(), 9);
