@@ -13,8 +13,9 @@ use sqlparser::ast::{
 };
 
 use super::ASSUMED_ROWS;
+use super::predicates::local_refs;
 use super::predicates::{Conjunct, Predicate, block_conjuncts};
-use super::rels::{ColumnRef, Known, Rel, Source, collect, resolve};
+use super::rels::{Known, Rel, Source, collect};
 use crate::catalog::{Catalog, fold};
 
 /// What one table reference of one query block needs.
@@ -232,76 +233,35 @@ fn read_columns(
     on: &[&Expr],
     order_by: Option<&OrderBy>,
 ) -> Option<Vec<Vec<String>>> {
-    let mut v = ColumnsRead {
-        rels,
-        depth: 0,
-        per_rel: vec![Vec::new(); rels.len()],
-        unknown: false,
-    };
+    let mut exprs: Vec<&Expr> = Vec::new();
     for item in &sel.projection {
         match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                let _ = e.visit(&mut v);
-            }
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => exprs.push(e),
             _ => return None,
         }
     }
-    for e in on.iter().copied().chain(sel.selection.as_ref()) {
-        let _ = e.visit(&mut v);
+    exprs.extend(on.iter().copied().chain(sel.selection.as_ref()));
+    if let sqlparser::ast::GroupByExpr::Expressions(group, _) = &sel.group_by {
+        exprs.extend(group);
     }
-    if let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &sel.group_by {
-        for e in exprs {
-            let _ = e.visit(&mut v);
-        }
-    }
-    if let Some(h) = &sel.having {
-        let _ = h.visit(&mut v);
-    }
+    exprs.extend(&sel.having);
     if let Some(OrderByKind::Expressions(items)) = order_by.map(|o| &o.kind) {
-        for item in items {
-            let _ = item.expr.visit(&mut v);
+        exprs.extend(items.iter().map(|i| &i.expr));
+    }
+    let mut per_rel = vec![Vec::new(); rels.len()];
+    for e in exprs {
+        let (refs, unknown) = local_refs(e, rels, &[]);
+        if unknown {
+            return None;
         }
-    }
-    (!v.unknown).then_some(v.per_rel)
-}
-
-struct ColumnsRead<'a, 'q> {
-    rels: &'a [Rel<'q>],
-    depth: usize,
-    per_rel: Vec<Vec<String>>,
-    unknown: bool,
-}
-
-impl Visitor for ColumnsRead<'_, '_> {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        if self.depth > 0 {
-            return ControlFlow::Continue(());
-        }
-        match resolve(e, self.rels, &[]) {
-            Some(ColumnRef::Local { rel, column }) => {
-                if let Some(cols) = self.per_rel.get_mut(rel)
-                    && !cols.contains(&column)
-                {
-                    cols.push(column);
-                }
+        for (rel, column) in refs {
+            let cols: &mut Vec<String> = &mut per_rel[rel];
+            if !cols.contains(&column) {
+                cols.push(column);
             }
-            Some(ColumnRef::Unknown | ColumnRef::Outer) => self.unknown = true,
-            None => {}
         }
-        ControlFlow::Continue(())
     }
+    Some(per_rel)
 }
 
 #[cfg(test)]

@@ -142,7 +142,11 @@ impl Visitor for Refs<'_, '_> {
 
 /// The block-local columns `e` references: (relation, column) pairs, and
 /// whether any reference could not be resolved.
-fn local_refs(e: &Expr, rels: &[Rel<'_>], outer: &[String]) -> (Vec<(usize, String)>, bool) {
+pub(crate) fn local_refs(
+    e: &Expr,
+    rels: &[Rel<'_>],
+    outer: &[String],
+) -> (Vec<(usize, String)>, bool) {
     let mut v = Refs {
         rels,
         outer,
