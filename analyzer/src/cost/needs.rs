@@ -250,11 +250,11 @@ fn read_columns(
     }
     let mut per_rel = vec![Vec::new(); rels.len()];
     for e in exprs {
-        let (refs, unknown) = local_refs(e, rels, &[]);
+        let (columns, unknown) = local_refs(e, rels, &[]);
         if unknown {
             return None;
         }
-        for (rel, column) in refs {
+        for (rel, column) in columns {
             let cols: &mut Vec<String> = &mut per_rel[rel];
             if !cols.contains(&column) {
                 cols.push(column);
