@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use crate::advice::Advice;
-use crate::index::key_label;
+use crate::index::{Recommendation, key_label};
 
 fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
@@ -27,18 +27,13 @@ pub fn write_text(advice: &Advice, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "No new index recommended.")?;
     }
     for (i, r) in advice.recommendations.iter().enumerate() {
-        let keys: Vec<String> = r.keys.iter().map(key_label).collect();
         writeln!(
             out,
-            "{}. {} on {} ({}){} — saves ~{:.0} cost points ({} of the workload)",
+            "{}. {} on {} ({}) — saves ~{:.0} cost points ({} of the workload)",
             i + 1,
             r.name,
             r.table,
-            keys.join(", "),
-            r.predicate
-                .as_deref()
-                .map(|p| format!(" WHERE {p}"))
-                .unwrap_or_default(),
+            keys_and_predicate(r),
             r.benefit,
             pct(r.share)
         )?;
@@ -189,7 +184,6 @@ pub fn write_markdown(advice: &Advice, out: &mut impl Write) -> io::Result<()> {
         )?;
         writeln!(out, "|---|---|---|---|---|---|---|---|")?;
         for (i, r) in advice.recommendations.iter().enumerate() {
-            let keys: Vec<String> = r.keys.iter().map(key_label).collect();
             let fps: Vec<&str> = r
                 .statements
                 .iter()
@@ -197,15 +191,11 @@ pub fn write_markdown(advice: &Advice, out: &mut impl Write) -> io::Result<()> {
                 .collect();
             writeln!(
                 out,
-                "| {} | `{}` | `{}` | {}{} | {:.0} | {} | {} | {} |",
+                "| {} | `{}` | `{}` | {} | {:.0} | {} | {} | {} |",
                 i + 1,
                 r.name,
                 r.table,
-                keys.join(", "),
-                r.predicate
-                    .as_deref()
-                    .map(|p| format!(" WHERE {p}"))
-                    .unwrap_or_default(),
+                keys_and_predicate(r),
                 r.benefit,
                 pct(r.share),
                 r.write_calls,
@@ -285,6 +275,15 @@ pub fn write_markdown(advice: &Advice, out: &mut impl Write) -> io::Result<()> {
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// An index's key parts and, for a partial index, its `WHERE`.
+fn keys_and_predicate(r: &Recommendation) -> String {
+    let keys: Vec<String> = r.keys.iter().map(key_label).collect();
+    match &r.predicate {
+        Some(p) => format!("{} WHERE {p}", keys.join(", ")),
+        None => keys.join(", "),
+    }
 }
 
 #[cfg(test)]
