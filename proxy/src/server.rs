@@ -115,6 +115,7 @@ pub async fn run(
             let _permit = permit;
             let started = Instant::now();
             let served = tokio::select! {
+                biased;
                 r = serve(stream, id, &config, sink, &traffic) => r,
                 _ = stop.wait_for(|s| *s) => return,
             };

@@ -58,11 +58,7 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{}: cannot open for appending", p.display()))
         })
         .transpose()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(usize::from(args.threads))
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = runtime(args.threads).context("cannot start the async runtime")?;
     let interceptor = Interceptor::start(interceptor_config(config))?;
     let writer = jsonl.map(JsonlWriter::start).transpose()?;
     let (console, updates) = if args.tui {
@@ -121,6 +117,23 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The relay's runtime. One thread is tokio's current-thread scheduler,
+/// which skips the work-stealing machinery a single worker never uses (its
+/// cost per wake-up showed in profiles of the relay); more threads are the
+/// multi-thread scheduler.
+fn runtime(threads: u16) -> std::io::Result<tokio::runtime::Runtime> {
+    if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(usize::from(threads))
+            .enable_all()
+            .build()
+    }
+}
+
 /// Runs the proxy until Ctrl-C; the whole workload it saw (loaded back from
 /// the store when there is one).
 async fn serve(
@@ -177,7 +190,8 @@ async fn serve(
             }
             _ = refresh.tick(), if capture.console.is_some() => {
                 // The snapshot waits for the pipeline's queue: off the relay's thread.
-                let snapshot = tokio::task::block_in_place(|| interceptor.snapshot());
+                let recorder = interceptor.recorder();
+                let snapshot = tokio::task::spawn_blocking(move || recorder.snapshot()).await.ok().flatten();
                 if let (Some(now), Some(console), Some(live)) = (snapshot, &capture.console, &capture.live) {
                     // A console that is behind skips this one: the next is a second away.
                     let connections = ConnectionAdvice::from_counts(&traffic.counts());
