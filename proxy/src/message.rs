@@ -148,7 +148,17 @@ impl Framer {
                 self.keep = wants(tag);
                 self.body.clear();
             }
-            // Step 2: collect or skip the body.
+            // Step 2: a wanted body that lies wholly in `data` is handed out
+            // where it lies (the common case: no copy); otherwise it is
+            // collected (or skipped) across reads.
+            if self.keep && self.body.is_empty() && data.len() >= self.remaining {
+                let (body, rest) = data.split_at(self.remaining);
+                on(self.header[0], body);
+                self.remaining = 0;
+                self.have = 0;
+                data = rest;
+                continue;
+            }
             let take = self.remaining.min(data.len());
             if self.keep {
                 self.body.extend_from_slice(&data[..take]);
@@ -462,6 +472,30 @@ mod tests {
                 (b'S', vec![])
             ]
         );
+    }
+
+    #[test]
+    fn framer_gives_the_same_messages_wherever_the_reads_split_the_stream() {
+        let mut stream = msg(b'P', b"\0SELECT $1\0\0\0");
+        stream.extend(msg(b'D', &[7; 40]));
+        stream.extend(msg(b'Q', b"SELECT 2\0"));
+        stream.extend(msg(b'S', b""));
+        let want = [
+            (b'P', b"\0SELECT $1\0\0\0".to_vec()),
+            (b'D', vec![]),
+            (b'Q', b"SELECT 2\0".to_vec()),
+            (b'S', vec![]),
+        ];
+        for cut in 0..=stream.len() {
+            let mut framer = Framer::default();
+            let mut seen = Vec::new();
+            for part in [&stream[..cut], &stream[cut..]] {
+                framer
+                    .feed(part, |t| t != b'D', |t, body| seen.push((t, body.to_vec())))
+                    .unwrap();
+            }
+            assert_eq!(seen, want, "split at {cut}");
+        }
     }
 
     #[test]

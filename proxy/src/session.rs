@@ -61,12 +61,30 @@ struct Portal {
     params: Vec<Option<String>>,
 }
 
+/// A statement's text: a simple query's own (moved into its event), or a
+/// prepared statement's, shared by each execution.
+#[derive(Debug)]
+enum Sql {
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl Sql {
+    fn into_string(self) -> String {
+        match self {
+            Sql::Owned(s) => s,
+            // Not `to_string`: on `Arc<str>` it goes through the formatter.
+            Sql::Shared(s) => String::from(&*s),
+        }
+    }
+}
+
 /// What the server's next completions answer, in order.
 #[derive(Debug)]
 enum Pending {
     /// A statement whose completion is awaited.
     Statement {
-        sql: Arc<str>,
+        sql: Sql,
         params: Vec<Option<String>>,
         sent: Instant,
     },
@@ -103,14 +121,17 @@ pub struct Session {
     sink: Arc<dyn EventSink>,
     client: Framer,
     server: Framer,
-    statements: HashMap<Box<str>, Prepared>,
-    portals: HashMap<Box<str>, Portal>,
+    statements: Named<Prepared>,
+    portals: Named<Portal>,
     pending: VecDeque<Pending>,
     /// The open transaction's id, if any.
     txn: Option<Arc<str>>,
     txn_seq: u64,
     /// When the previous statement ended (pipelined statements start no earlier).
     last_done: Instant,
+    /// Events' wall-clock times are counted from here: one clock read per
+    /// second instead of one per statement.
+    clock: WallClock,
     /// Since when the server has been idle inside a transaction.
     idle_txn_since: Option<Instant>,
     /// The server is in copy-in mode and the client has not ended its data:
@@ -137,13 +158,14 @@ impl Session {
             sink,
             client: Framer::default(),
             server: Framer::default(),
-            statements: HashMap::new(),
-            portals: HashMap::new(),
+            statements: Named::default(),
+            portals: Named::default(),
             // Authentication ends with a ReadyForQuery of its own.
             pending: VecDeque::from([Pending::Ready]),
             txn: None,
             txn_seq: 0,
             last_done: Instant::now(),
+            clock: WallClock::now(),
             idle_txn_since: None,
             copy_in: false,
             stats: SessionStats::default(),
@@ -196,7 +218,7 @@ impl Session {
                     sqlsift_analyzer::Dialect::PostgreSql,
                 ) {
                     self.pending.push_back(Pending::Statement {
-                        sql: Arc::from(sql),
+                        sql: Sql::Owned(sql.to_owned()),
                         params: Vec::new(),
                         sent: now,
                     });
@@ -204,12 +226,17 @@ impl Session {
                 self.pending.push_back(Pending::Ready);
             }
             Frontend::Parse { name, sql, types } => {
-                let sql: Arc<str> = Arc::from(sql);
+                // Drivers re-parse the same text into the unnamed statement
+                // for every execution: keep the text already held.
+                let sql: Arc<str> = match self.statements.get(name) {
+                    Some(held) if *held.sql == *sql => held.sql.clone(),
+                    _ => Arc::from(sql),
+                };
                 self.pending.push_back(Pending::Parse {
                     sql: sql.clone(),
                     sent: now,
                 });
-                self.statements.insert(name.into(), Prepared { sql, types });
+                self.statements.insert(name, Prepared { sql, types });
             }
             Frontend::Bind {
                 portal,
@@ -225,7 +252,7 @@ impl Session {
                     .map(|(i, p)| param_text(*p, stmt.types.get(i).copied().unwrap_or(0)))
                     .collect();
                 self.portals.insert(
-                    portal.into(),
+                    portal,
                     Portal {
                         sql: stmt.sql.clone(),
                         params,
@@ -235,7 +262,7 @@ impl Session {
             Frontend::Execute { portal } => {
                 if let Some(p) = self.portals.get(portal) {
                     self.pending.push_back(Pending::Statement {
-                        sql: p.sql.clone(),
+                        sql: Sql::Shared(p.sql.clone()),
                         params: p.params.clone(),
                         sent: now,
                     });
@@ -371,17 +398,23 @@ impl Session {
 
     /// Ends the statement at the front of the queue (a `Parse` only ends by failing).
     fn complete(&mut self, now: Instant, rows: Option<u64>, error: Option<String>) {
-        let (sql, params, sent) = match self.pending.front() {
-            Some(Pending::Statement { sql, params, sent }) => (sql, params.clone(), sent),
-            Some(Pending::Parse { sql, sent }) if error.is_some() => (sql, Vec::new(), sent),
-            _ => return,
+        let (sql, params, sent) = match self.pending.pop_front() {
+            Some(Pending::Statement { sql, params, sent }) => (sql, params, sent),
+            Some(Pending::Parse { sql, sent }) if error.is_some() => {
+                (Sql::Shared(sql), Vec::new(), sent)
+            }
+            Some(other) => {
+                self.pending.push_front(other);
+                return;
+            }
+            None => return,
         };
-        let start = (*sent).max(self.last_done);
+        let start = sent.max(self.last_done);
         let took = now.saturating_duration_since(start);
         let micros = took.as_micros();
         let event = QueryEvent {
-            ts: Some(wall_clock(took)),
-            sql: sql.to_string(),
+            ts: Some(self.clock.at(start)),
+            sql: sql.into_string(),
             params,
             #[allow(clippy::cast_precision_loss)]
             duration_ms: Some(micros as f64 / 1000.0),
@@ -394,7 +427,6 @@ impl Session {
             error,
             ..QueryEvent::default()
         };
-        self.pending.pop_front();
         self.last_done = now;
         self.stats.statements += 1;
         self.stats.busy += took;
@@ -402,13 +434,93 @@ impl Session {
     }
 }
 
-/// The wall-clock time `ago` before now.
-fn wall_clock(ago: Duration) -> Timestamp {
-    let now = SystemTime::now()
-        .checked_sub(ago)
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .unwrap_or_default();
-    Timestamp(i64::try_from(now.as_micros()).unwrap_or(i64::MAX))
+/// A wall-clock reading and the monotonic instant it was taken at, so an
+/// instant converts to wall-clock time without reading the clock again.
+#[derive(Debug, Clone, Copy)]
+struct WallClock {
+    instant: Instant,
+    micros: i64,
+}
+
+/// How long a reading serves before the wall clock is read anew (so the
+/// two clocks cannot drift apart by more than a second's slew).
+const WALL_CLOCK_REFRESH: Duration = Duration::from_secs(1);
+
+impl WallClock {
+    fn now() -> Self {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        WallClock {
+            instant: Instant::now(),
+            micros: i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// The wall-clock time of `at` (refreshing the reading when it is old).
+    fn at(&mut self, at: Instant) -> Timestamp {
+        if at.saturating_duration_since(self.instant) > WALL_CLOCK_REFRESH {
+            *self = WallClock::now();
+        }
+        let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
+        let wall = match at.checked_duration_since(self.instant) {
+            Some(after) => self.micros.saturating_add(micros(after)),
+            None => self.micros.saturating_sub(micros(self.instant - at)),
+        };
+        Timestamp(wall)
+    }
+}
+
+/// Prepared statements or portals by name. Most drivers only ever use the
+/// unnamed one, re-set for each execution: it is kept apart, so it costs no
+/// key allocation and no hashing.
+#[derive(Debug)]
+struct Named<T> {
+    unnamed: Option<T>,
+    named: HashMap<Box<str>, T>,
+}
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named {
+            unnamed: None,
+            named: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Named<T> {
+    fn get(&self, name: &str) -> Option<&T> {
+        if name.is_empty() {
+            self.unnamed.as_ref()
+        } else {
+            self.named.get(name)
+        }
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut T> {
+        if name.is_empty() {
+            self.unnamed.as_mut()
+        } else {
+            self.named.get_mut(name)
+        }
+    }
+
+    fn insert(&mut self, name: &str, value: T) {
+        if name.is_empty() {
+            self.unnamed = Some(value);
+        } else {
+            self.named.insert(name.into(), value);
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if name.is_empty() {
+            self.unnamed = None;
+        } else {
+            self.named.remove(name);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -444,6 +556,38 @@ mod tests {
         s.feed(Side::Server, &msg(b'Z', b"I"), Instant::now())
             .unwrap();
         (s, sink)
+    }
+
+    #[test]
+    fn wall_clock_converts_instants_without_reading_the_clock_again() {
+        let mut clock = WallClock::now();
+        let base = clock.micros;
+        let later = clock.instant + Duration::from_millis(250);
+        assert_eq!(clock.at(later).0, base + 250_000);
+        let earlier = clock.instant.checked_sub(Duration::from_millis(3));
+        if let Some(earlier) = earlier {
+            assert_eq!(clock.at(earlier).0, base - 3_000);
+        }
+        // Past the refresh interval the clock is read anew, and still agrees.
+        let much_later = clock.instant + WALL_CLOCK_REFRESH + Duration::from_millis(1);
+        let got = clock.at(much_later).0;
+        assert!((got - (base + 1_001_000)).abs() < 50_000, "{got} vs {base}");
+    }
+
+    #[test]
+    fn events_carry_the_wall_clock_time_their_statement_started() {
+        let (mut s, sink) = session();
+        let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let t0 = Instant::now();
+        s.feed(Side::Client, &msg(b'Q', b"SELECT 1\0"), t0).unwrap();
+        let mut answer = msg(b'C', b"SELECT 1\0");
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0 + Duration::from_millis(5))
+            .unwrap();
+        let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let ts = sink.0.lock().unwrap()[0].ts.unwrap().0;
+        let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap();
+        assert!(ts >= micros(before) - 1_000 && ts <= micros(after), "{ts}");
     }
 
     #[test]

@@ -20,6 +20,15 @@ pub struct SqlFile {
 /// offset where it starts. Empty and comment-only statements are left out.
 #[must_use]
 pub fn split_statements(text: &str, dialect: Dialect) -> Vec<(usize, &str)> {
+    // Most texts (every one a driver sends as a single query) hold no `;`:
+    // they are one statement, found without lexing them.
+    if !text.contains(';') {
+        return if has_code(text, dialect) {
+            vec![trimmed(text, 0, text.len())]
+        } else {
+            Vec::new()
+        };
+    }
     let (mut out, rest) = split_terminated(text, dialect);
     if has_code(&text[rest..], dialect) {
         out.push(trimmed(text, rest, text.len()));
@@ -153,6 +162,15 @@ mod tests {
                 "SELECT 3"
             ]
         );
+    }
+
+    #[test]
+    fn a_text_without_semicolons_is_one_statement_or_none() {
+        let split = |t| split_statements(t, Dialect::PostgreSql);
+        assert_eq!(split("  SELECT 1 -- c\n"), [(2, "SELECT 1 -- c")]);
+        assert_eq!(split("SELECT 'a' || $$b$$"), [(0, "SELECT 'a' || $$b$$")]);
+        assert!(split(" -- only a comment\n/* and another */ ").is_empty());
+        assert!(split("").is_empty());
     }
 
     #[test]
