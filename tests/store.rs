@@ -57,9 +57,10 @@ fn capture(range: std::ops::Range<u32>) -> String {
     out
 }
 
-fn report(args: &[&str]) -> Value {
+/// The output of `sqlsift report --format FORMAT` plus `args`.
+fn rendered(format: &str, args: &[&str]) -> String {
     let out = sqlsift()
-        .args(["report", "--format", "json"])
+        .args(["report", "--format", format])
         .args(args)
         .output()
         .unwrap();
@@ -68,7 +69,11 @@ fn report(args: &[&str]) -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn report(args: &[&str]) -> Value {
+    serde_json::from_str(&rendered("json", args)).unwrap()
 }
 
 /// What must agree: totals, per-fingerprint counts and times, findings.
@@ -218,4 +223,76 @@ fn a_missing_store_is_an_error_not_an_empty_report() {
 #[test]
 fn report_needs_inputs_or_a_store() {
     sqlsift().arg("report").assert().code(2);
+}
+
+#[path = "support/proxy_store.rs"]
+mod proxy_store;
+
+/// A proxy's store carries its connection statistics to every report
+/// format: the `connections` object, and a `connection_pool` finding when
+/// the application opens a connection per request. A file's report has
+/// neither (no passing JUnit case for a check it could not make).
+#[test]
+fn a_proxy_store_reports_its_connections_and_advises_a_pool() {
+    let (dir, store) = proxy_store::connection_per_request_in_a_temp_dir();
+    let store = store.display().to_string();
+
+    let r = report(&["--store", &store]);
+    let c = &r["connections"];
+    assert_eq!(c["sessions"], 30, "two saved intervals add up: {c}");
+    assert_eq!(
+        (c["peak_open"].as_u64(), c["pool_size"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!((c["connects_per_second"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+    assert!((c["mean_lifetime_ms"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+    for key in ["idle_in_transaction_share", "busy_connections", "reasons"] {
+        assert!(!c[key].is_null(), "{key}: {c}");
+    }
+    let pool: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "connection_pool")
+        .collect();
+    assert_eq!(pool.len(), 1, "{r}");
+    assert_eq!(pool[0]["severity"], "warning");
+    assert_eq!(pool[0]["fingerprint"], "");
+    let message = pool[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("start with 2 server connections"),
+        "{message}"
+    );
+    let note = pool[0]["fix"]["note"].as_str().unwrap();
+    assert!(note.contains("opens a connection per request"), "{note}");
+
+    let text = rendered("text", &["--store", &store]);
+    assert!(
+        text.contains(
+            "Connections (seen by the proxy): 30 sessions, 2 at most at once, 5.0 connects/s"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Connection pooling (1):"), "{text}");
+    let markdown = rendered("markdown", &["--store", &store]);
+    assert!(markdown.contains("### Connections"), "{markdown}");
+    assert!(
+        markdown.contains("| 30 | 2 | 5.0 | 5 ms | 0 % |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### Connection pooling (1)"),
+        "{markdown}"
+    );
+    let junit = rendered("junit", &["--store", &store]);
+    assert!(
+        junit.contains("classname=\"sqlsift.connection_pool\" name=\"Connection pooling\""),
+        "{junit}"
+    );
+
+    let file = write(dir.path(), "plain.jsonl", &capture(0..2));
+    let plain = report(&[&file]);
+    assert!(plain.get("connections").is_none(), "{plain}");
+    assert!(!rendered("junit", &[&file]).contains("connection_pool"));
+    assert!(!rendered("text", &[&file]).contains("Connections"));
 }

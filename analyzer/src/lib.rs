@@ -4,10 +4,12 @@
 //! distinct shape once ([`shapes`]) and keeps per-fingerprint digests
 //! ([`digest`], [`workload`]). Applications embed it through the
 //! [`interceptor`] (with [`adapt`]ors for database drivers), and workloads
-//! persist and merge in the [`store`].
+//! persist and merge in the [`store`]. A proxy's [`connections`] statistics
+//! travel with its workload, and are judged there for pooling advice.
 
 pub mod adapt;
 pub mod catalog;
+pub mod connections;
 pub mod cost;
 pub mod detect;
 pub mod dialect;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
+use crate::connections::ConnectionStats;
 use crate::detect::{DetectConfig, Detection, Finding};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
@@ -29,7 +30,8 @@ pub struct InputSummary {
     pub malformed: u64,
 }
 
-/// Digests by fingerprint, what the detectors found, and the reading totals.
+/// Digests by fingerprint, what the detectors found, the reading totals,
+/// and (from a proxy) the connection statistics.
 #[derive(Default)]
 pub struct Workload {
     pub digests: FingerprintMap<Digest>,
@@ -42,6 +44,9 @@ pub struct Workload {
     pub inputs: Vec<InputSummary>,
     /// N+1 loops, duplicates and batchable inserts, by fingerprint.
     pub detection: Option<Detection>,
+    /// What a proxy saw of connections while capturing this workload (none
+    /// for files), for the report's connection advice.
+    pub connections: Option<ConnectionStats>,
 }
 
 impl Workload {
@@ -83,6 +88,11 @@ impl Workload {
         self.inputs.extend(other.inputs);
         match (&mut self.detection, other.detection) {
             (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+        match (&mut self.connections, other.connections) {
+            (Some(mine), Some(theirs)) => mine.merge(&theirs),
             (mine @ None, theirs) => *mine = theirs,
             (Some(_), None) => {}
         }
@@ -333,5 +343,29 @@ oops
         assert_eq!(t.calls, 2);
         assert!((t.total_ms - 4.0).abs() < 1e-9);
         assert_eq!(t.sample.sql, "select * from t where id=2");
+    }
+
+    #[test]
+    fn merging_workloads_merges_their_connection_stats() {
+        let stats = |sessions| ConnectionStats {
+            sessions,
+            peak_open: sessions,
+            ..ConnectionStats::default()
+        };
+        let mut w = Workload::default();
+        // A file's workload has none: merging it in keeps none.
+        w.merge(Workload::default());
+        assert_eq!(w.connections, None);
+        w.merge(Workload {
+            connections: Some(stats(3)),
+            ..Workload::default()
+        });
+        w.merge(Workload::default());
+        w.merge(Workload {
+            connections: Some(stats(2)),
+            ..Workload::default()
+        });
+        let c = w.connections.unwrap();
+        assert_eq!((c.sessions, c.peak_open), (5, 3));
     }
 }

@@ -5,18 +5,19 @@
 //! Layered like a small tokio server: [`message`] (framing and decoding of
 //! the tapped copy), [`session`] (the per-connection protocol state machine),
 //! [`connection`] (startup phase and the two-way relay), [`server`] (accept
-//! loop, connection bound, graceful shutdown), [`traffic`] (connection
-//! counts) and [`advice`] (pooling advice from those counts).
+//! loop, connection bound, graceful shutdown) and [`traffic`] (connection
+//! counts). The counts are the analyzer's [`ConnectionStats`], so that a
+//! workload carries them into the store and the report; the pooling advice
+//! judged from them ([`ConnectionAdvice`]) lives beside them there.
 
-pub mod advice;
 pub mod connection;
 pub mod message;
 pub mod server;
 pub mod session;
 pub mod traffic;
 
-pub use advice::ConnectionAdvice;
 pub use connection::{ConnectionConfig, ConnectionError, TlsMode};
 pub use server::{Log, Notice, ProxyConfig, run};
 pub use session::{EventSink, SessionStats};
-pub use traffic::{Counts, Traffic};
+pub use sqlsift_analyzer::connections::{ConnectionAdvice, ConnectionStats};
+pub use traffic::Traffic;

@@ -1,99 +1,84 @@
 //! What the proxy sees of connections as a whole — sessions at once,
 //! connects per second, session lifetimes, time idle in transaction — the
-//! evidence behind the connection advice ([`crate::advice`]).
+//! evidence behind the connection advice
+//! ([`sqlsift_analyzer::connections::ConnectionAdvice`]).
+//!
+//! The counts are kept twice: since the proxy started (for the exit summary
+//! and the console), and since the last [`Traffic::rotate`] (for the store,
+//! which merges what it is given: each save must be only the new interval's
+//! share, or merging would count it again).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use sqlsift_analyzer::connections::ConnectionStats;
 
 use crate::session::SessionStats;
 
 /// The connection counters, shared by every connection task.
 #[derive(Debug)]
 pub struct Traffic {
-    inner: Mutex<Counts>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Everything since the proxy started.
+    total: ConnectionStats,
+    /// When the proxy started: `total`'s elapsed time runs from here.
     started: Instant,
+    /// Since the last rotation (or the start).
+    interval: ConnectionStats,
+    /// When the interval began: its elapsed time runs from here.
+    interval_started: Instant,
 }
 
-/// A copy of the counters at one moment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Counts {
-    /// Sessions opened (cancel requests not counted).
-    pub sessions: u64,
-    /// Sessions open now.
-    pub open: u64,
-    /// The most sessions open at once.
-    pub peak_open: u64,
-    /// Cancel requests relayed.
-    pub cancels: u64,
-    /// Sessions ended, and the sum, shortest and longest of their lifetimes.
-    pub ended: u64,
-    pub lifetime_total: Duration,
-    pub lifetime_min: Option<Duration>,
-    pub lifetime_max: Duration,
-    /// Sessions that lived under a second (a connection per request).
-    pub short_lived: u64,
-    /// Statements and transactions completed by ended sessions.
-    pub statements: u64,
-    pub transactions: u64,
-    /// Time servers spent executing statements, over ended sessions.
-    pub busy: Duration,
-    /// Time servers sat idle inside a transaction, waiting on the client.
-    pub idle_in_transaction: Duration,
-    /// The longest single session's total idle-in-transaction time.
-    pub idle_in_transaction_max: Duration,
-    /// Seconds the proxy has been listening.
-    pub elapsed: Duration,
-}
-
-impl Counts {
-    /// Sessions opened per second of listening.
-    pub fn connects_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        #[allow(clippy::cast_precision_loss)]
-        if secs > 0.0 {
-            self.sessions as f64 / secs
-        } else {
-            0.0
-        }
-    }
-
-    /// Mean lifetime of the ended sessions.
-    pub fn mean_lifetime(&self) -> Option<Duration> {
-        let n = u32::try_from(self.ended).ok().filter(|&n| n > 0)?;
-        Some(self.lifetime_total / n)
+impl Inner {
+    /// Applies one change to both the running and the interval counts.
+    fn both(&mut self, change: impl Fn(&mut ConnectionStats)) {
+        change(&mut self.total);
+        change(&mut self.interval);
     }
 }
 
 impl Default for Traffic {
     fn default() -> Self {
+        let now = Instant::now();
         Traffic {
-            inner: Mutex::new(Counts::default()),
-            started: Instant::now(),
+            inner: Mutex::new(Inner {
+                total: ConnectionStats::default(),
+                started: now,
+                interval: ConnectionStats::default(),
+                interval_started: now,
+            }),
         }
     }
 }
 
 impl Traffic {
+    /// The counters, even if a thread panicked holding them: they are plain
+    /// numbers, never left half-updated in a way that matters.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// A session opened.
     pub fn opened(&self) {
-        if let Ok(mut c) = self.inner.lock() {
-            c.sessions += 1;
-            c.open += 1;
-            c.peak_open = c.peak_open.max(c.open);
-        }
+        let mut c = self.lock();
+        c.both(|s| s.sessions += 1);
+        // Open now: every session the proxy opened and has not seen end.
+        let open = c.total.open();
+        c.both(|s| s.peak_open = s.peak_open.max(open));
     }
 
     /// A cancel request was relayed.
     pub fn cancelled(&self) {
-        if let Ok(mut c) = self.inner.lock() {
-            c.cancels += 1;
-        }
+        self.lock().both(|s| s.cancels += 1);
     }
 
     /// A session opened by [`Traffic::opened`] ended after `lifetime`.
     pub fn closed(&self, lifetime: Duration, stats: SessionStats) {
-        if let Ok(mut c) = self.inner.lock() {
-            c.open = c.open.saturating_sub(1);
+        self.lock().both(|c| {
             c.ended += 1;
             c.lifetime_total += lifetime;
             c.lifetime_min = Some(c.lifetime_min.map_or(lifetime, |m| m.min(lifetime)));
@@ -106,20 +91,48 @@ impl Traffic {
             c.idle_in_transaction += stats.idle_in_transaction;
             c.busy += stats.busy;
             c.idle_in_transaction_max = c.idle_in_transaction_max.max(stats.idle_in_transaction);
+        });
+    }
+
+    /// The counters since the proxy started.
+    pub fn counts(&self) -> ConnectionStats {
+        let c = self.lock();
+        ConnectionStats {
+            elapsed: c.started.elapsed(),
+            ..c.total.clone()
         }
     }
 
-    /// The counters now.
-    pub fn counts(&self) -> Counts {
-        let mut c = self.inner.lock().map(|c| c.clone()).unwrap_or_default();
-        c.elapsed = self.started.elapsed();
-        c
+    /// The counters since the last rotation (or the start), and a new
+    /// interval begun: merging every interval gives [`Traffic::counts`].
+    /// Sessions open now carry over, so the new interval's peak starts at
+    /// them.
+    pub fn rotate(&self) -> ConnectionStats {
+        let mut c = self.lock();
+        let now = Instant::now();
+        let fresh = ConnectionStats {
+            peak_open: c.total.open(),
+            ..ConnectionStats::default()
+        };
+        let mut interval = std::mem::replace(&mut c.interval, fresh);
+        interval.elapsed = now.duration_since(c.interval_started);
+        c.interval_started = now;
+        interval
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stats(idle_ms: u64) -> SessionStats {
+        SessionStats {
+            statements: 4,
+            transactions: 1,
+            idle_in_transaction: Duration::from_millis(idle_ms),
+            busy: Duration::from_millis(20),
+        }
+    }
 
     #[test]
     fn counts_sessions_peaks_and_lifetimes() {
@@ -128,21 +141,69 @@ mod tests {
         t.opened();
         t.closed(Duration::from_millis(10), SessionStats::default());
         t.opened();
-        t.closed(
-            Duration::from_secs(3),
-            SessionStats {
-                statements: 4,
-                transactions: 1,
-                idle_in_transaction: Duration::from_millis(500),
-                busy: Duration::from_millis(20),
-            },
-        );
+        t.closed(Duration::from_secs(3), stats(500));
         let c = t.counts();
-        assert_eq!((c.sessions, c.open, c.peak_open, c.ended), (3, 1, 2, 2));
+        assert_eq!((c.sessions, c.open(), c.peak_open, c.ended), (3, 1, 2, 2));
         assert_eq!(c.short_lived, 1);
         assert_eq!(c.lifetime_min, Some(Duration::from_millis(10)));
         assert_eq!(c.mean_lifetime(), Some(Duration::from_millis(1505)));
         assert_eq!(c.idle_in_transaction, Duration::from_millis(500));
         assert_eq!((c.statements, c.transactions), (4, 1));
+    }
+
+    /// Each rotation hands over only its interval; the intervals merge into
+    /// the running counts (so the store, merging each save, counts each
+    /// session once), and a session open across a rotation keeps counting
+    /// toward the next interval's peak.
+    #[test]
+    fn rotations_hand_over_intervals_that_merge_into_the_running_counts() {
+        let t = Traffic::default();
+        t.opened();
+        t.opened();
+        t.closed(Duration::from_millis(10), stats(0));
+        let first = t.rotate();
+        assert_eq!(
+            (first.sessions, first.ended, first.peak_open),
+            (2, 1, 2),
+            "{first:?}"
+        );
+        // One session is still open: the next interval starts with it.
+        t.opened();
+        t.closed(Duration::from_millis(30), stats(5));
+        t.closed(Duration::from_secs(2), stats(7));
+        t.cancelled();
+        let second = t.rotate();
+        assert_eq!(
+            (
+                second.sessions,
+                second.ended,
+                second.peak_open,
+                second.cancels
+            ),
+            (1, 2, 2, 1),
+            "{second:?}"
+        );
+        assert_eq!(second.lifetime_min, Some(Duration::from_millis(30)));
+        assert_eq!(second.idle_in_transaction, Duration::from_millis(12));
+        // Nothing happened since: an empty interval, peak at the none open.
+        let third = t.rotate();
+        assert_eq!((third.sessions, third.ended, third.peak_open), (0, 0, 0));
+
+        let mut merged = first;
+        merged.merge(&second);
+        merged.merge(&third);
+        let running = t.counts();
+        assert!(merged.elapsed <= running.elapsed);
+        assert_eq!(
+            ConnectionStats {
+                elapsed: Duration::ZERO,
+                ..merged
+            },
+            ConnectionStats {
+                elapsed: Duration::ZERO,
+                ..running
+            }
+        );
+        assert_eq!((running.sessions, running.open()), (3, 0));
     }
 }

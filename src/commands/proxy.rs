@@ -5,8 +5,10 @@
 //!
 //! The store only merges whole workloads (digests cannot be subtracted), so
 //! with `--store` the pipeline is rotated every `--flush-secs`: a fresh
-//! interceptor takes over and the old one's workload is saved. A loop that
-//! straddles a rotation is seen as two shorter ones.
+//! interceptor takes over and the old one's workload is saved, with the
+//! connection statistics of the same interval (only the interval's: the
+//! store adds up what it is given). A loop that straddles a rotation is seen
+//! as two shorter ones.
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -23,7 +25,8 @@ use sqlsift_analyzer::store::{Store, StoreOptions};
 use sqlsift_analyzer::workload::Workload;
 use sqlsift_analyzer::{Dialect, QueryEvent};
 use sqlsift_proxy::{
-    ConnectionAdvice, ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic,
+    ConnectionAdvice, ConnectionConfig, ConnectionStats, EventSink, Notice, ProxyConfig, TlsMode,
+    Traffic,
 };
 
 use crate::cli::{ProxyArgs, SortKey};
@@ -134,8 +137,8 @@ fn runtime(threads: u16) -> std::io::Result<tokio::runtime::Runtime> {
     }
 }
 
-/// Runs the proxy until Ctrl-C; the whole workload it saw (loaded back from
-/// the store when there is one).
+/// Runs the proxy until Ctrl-C; the whole workload it saw, with its
+/// connection statistics (loaded back from the store when there is one).
 async fn serve(
     args: &ProxyArgs,
     config: &Config,
@@ -185,7 +188,7 @@ async fn serve(
                 *capture.recorder.write().unwrap_or_else(PoisonError::into_inner) = next.recorder();
                 let old = std::mem::replace(&mut interceptor, next);
                 if let Some(store) = store.as_mut() {
-                    save(store, old, capture.live.as_ref())?;
+                    save(store, old, traffic.rotate(), capture.live.as_ref())?;
                 }
             }
             _ = refresh.tick(), if capture.console.is_some() => {
@@ -201,20 +204,29 @@ async fn serve(
         }
     }
     let Some(store) = store.as_mut() else {
-        return interceptor
+        let mut workload = interceptor
             .shutdown()
-            .context("the analysis pipeline failed");
+            .context("the analysis pipeline failed")?;
+        workload.connections = Some(traffic.counts());
+        return Ok(workload);
     };
-    save(store, interceptor, None)?;
+    save(store, interceptor, traffic.rotate(), None)?;
     store.load().context("cannot read the store back")
 }
 
-/// Stops `interceptor` and merges its workload into `store` (and into what
-/// the console shows of earlier pipelines, when there is one).
-fn save(store: &mut Store, interceptor: Interceptor, live: Option<&Live>) -> anyhow::Result<()> {
-    let workload = interceptor
+/// Stops `interceptor` and merges its workload, with the `connections` seen
+/// over the same interval, into `store` (and into what the console shows of
+/// earlier pipelines, when there is one).
+fn save(
+    store: &mut Store,
+    interceptor: Interceptor,
+    connections: ConnectionStats,
+    live: Option<&Live>,
+) -> anyhow::Result<()> {
+    let mut workload = interceptor
         .shutdown()
         .context("the analysis pipeline failed")?;
+    workload.connections = Some(connections);
     if let Some(live) = live {
         live.retire(&workload);
     }

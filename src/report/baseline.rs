@@ -47,7 +47,9 @@ pub struct Baseline {
 }
 
 /// What identifies "the same finding" across runs: its kind, its rule and the
-/// fingerprint it is about (fingerprint ids are stable across versions).
+/// fingerprint it is about (fingerprint ids are stable across versions). Not
+/// its message, whose figures change from run to run: a finding about no
+/// statement (`connection_pool`, one per report) is known by its kind alone.
 pub fn key(f: &Finding) -> (String, Option<String>, String) {
     (f.kind.to_owned(), f.rule.clone(), f.fingerprint.clone())
 }

@@ -18,6 +18,10 @@ pub fn write_junit(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     let mut cases = String::new();
     let (mut tests, mut failures) = (0, 0);
     for (kind, title) in super::KIND_TITLES {
+        // A check this run could not make is not a passing case.
+        if !super::checked(r, kind) {
+            continue;
+        }
         let list: Vec<&Finding> = r.findings.iter().filter(|f| f.kind == *kind).collect();
         if list.is_empty() {
             tests += 1;
@@ -32,6 +36,7 @@ pub fn write_junit(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             tests += 1;
             let name = match &f.rule {
                 Some(rule) => format!("{rule} {}", f.fingerprint),
+                None if f.fingerprint.is_empty() => (*title).to_owned(),
                 None => f.fingerprint.clone(),
             };
             let body = format!("{}\n\n{}", f.message, f.shape);

@@ -49,6 +49,27 @@ pub fn write_markdown(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         t.malformed,
         t.unparsed
     )?;
+    if let Some(c) = &r.connections {
+        writeln!(out, "### Connections\n")?;
+        writeln!(
+            out,
+            "| sessions | most at once | connects/s | mean lifetime | idle in transaction | busy on average | pool size |"
+        )?;
+        writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            out,
+            "| {} | {} | {:.1} | {} | {:.0} % | {:.2} | {} |\n",
+            c.sessions,
+            c.peak_open,
+            c.connects_per_second,
+            c.mean_lifetime_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.0} ms")),
+            c.idle_in_transaction_share * 100.0,
+            c.busy_connections,
+            c.pool_size
+                .map_or_else(|| "no pool needed".to_owned(), |n| n.to_string())
+        )?;
+    }
     for (kind, title) in super::KIND_TITLES {
         let list: Vec<&Finding> = r.findings.iter().filter(|f| f.kind == *kind).collect();
         if list.is_empty() {

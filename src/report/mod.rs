@@ -11,6 +11,7 @@ mod text;
 
 use serde::Serialize;
 use sqlsift_advisor::{Advice, BatchForm, Rewrite, batch_loop, parent_subquery};
+use sqlsift_analyzer::connections::ConnectionAdvice;
 use sqlsift_analyzer::cost::Cost;
 use sqlsift_analyzer::detect;
 use sqlsift_analyzer::detect::Severity;
@@ -43,8 +44,15 @@ pub const KIND_TITLES: &[(&str, &str)] = &[
     ),
     ("index", "Index advice"),
     ("partition", "Partition advice"),
+    ("connection_pool", "Connection pooling"),
     ("lint", "Lint findings"),
 ];
+
+/// Whether the run could have found findings of `kind` at all: connection
+/// pooling is judged only from a proxy's connection statistics.
+pub fn checked(r: &Report, kind: &str) -> bool {
+    kind != "connection_pool" || r.connections.is_some()
+}
 
 use crate::analysis::{Analysis, Schema, analyse};
 use crate::cli::SortKey;
@@ -71,6 +79,10 @@ pub struct Report {
     pub gate: Option<gate::Gate>,
     /// The index and partition advice in full (with `--schema`).
     pub advice: Option<Advice>,
+    /// What the proxy saw of connections, and whether to pool them (only
+    /// when the workload came through `sqlsift proxy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connections: Option<ConnectionAdvice>,
 }
 
 #[derive(Debug, Serialize)]
@@ -294,6 +306,11 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
     if let Some(advice) = opts.advice {
         findings.extend(advice_findings(advice, &workload.digests, opts.schema));
     }
+    let connections = workload
+        .connections
+        .as_ref()
+        .map(ConnectionAdvice::from_counts);
+    findings.extend(connections.as_ref().and_then(connection_finding));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -345,7 +362,24 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
         fixed: Vec::new(),
         gate: None,
         advice: opts.advice.cloned(),
+        connections,
     }
+}
+
+/// Pooling advice as a finding, when the connection statistics call for a
+/// pool: about the application's connections, not one statement, so it has
+/// no fingerprint (its kind alone identifies it across runs).
+fn connection_finding(advice: &ConnectionAdvice) -> Option<Finding> {
+    advice.pool_size?;
+    Some(plain_finding(
+        "connection_pool",
+        Severity::Warning,
+        format!("{}: {}", advice.verdict(), advice.figures()),
+        Some(Fix {
+            sql: Vec::new(),
+            note: advice.reasons.join("; "),
+        }),
+    ))
 }
 
 /// A finding with only what every kind has; the caller fills in the rest.

@@ -54,6 +54,12 @@ const KIND_RULES: &[(&str, &str, &str, &str)] = &[
         "A statement reads far more rows than it returns.",
         "Rows examined per row returned is at or above [thresholds] scan_ratio: a filter no index serves. Add an index on the filtered columns.",
     ),
+    (
+        "connection_pool",
+        "ConnectionPool",
+        "The application's connections should go through a pool.",
+        "Seen by sqlsift's proxy: most sessions lived under a second (a connection opened per request, each paying a backend fork and authentication), or sessions sat idle inside transactions holding a backend. Put a connection pool (in the application, or PgBouncer) in front of the database; the message gives a starting pool size from the server time the sessions used.",
+    ),
 ];
 
 fn level(s: Severity) -> &'static str {

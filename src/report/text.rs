@@ -79,17 +79,25 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         }
     }
     write_costliest(r, out)?;
+    if let Some(c) = &r.connections {
+        writeln!(out, "\nConnections (seen by the proxy): {}", c.figures())?;
+        writeln!(out, "  advice: {}", c.verdict())?;
+    }
     write_findings(r, out)?;
     if !r.fixed.is_empty() {
         writeln!(out, "\nFixed since the baseline ({}):", r.fixed.len())?;
         for f in &r.fixed {
-            writeln!(
-                out,
-                "  - {} {}: {}",
-                f.kind,
-                f.fingerprint,
-                clip(&f.shape, SHAPE_WIDTH)
-            )?;
+            if f.fingerprint.is_empty() {
+                writeln!(out, "  - {}: {}", f.kind, clip(&f.message, SHAPE_WIDTH))?;
+            } else {
+                writeln!(
+                    out,
+                    "  - {} {}: {}",
+                    f.kind,
+                    f.fingerprint,
+                    clip(&f.shape, SHAPE_WIDTH)
+                )?;
+            }
         }
     }
     let unparsed: Vec<_> = r.fingerprints.iter().filter(|f| !f.parsed).collect();
@@ -163,7 +171,10 @@ fn write_findings(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
                 units.push(format!("… {} in all", f.unit_count));
             }
             if units.is_empty() {
-                writeln!(out, "      fingerprint {}", f.fingerprint)?;
+                // Findings about no one statement (connection pooling) have no fingerprint.
+                if !f.fingerprint.is_empty() {
+                    writeln!(out, "      fingerprint {}", f.fingerprint)?;
+                }
             } else {
                 writeln!(
                     out,

@@ -39,6 +39,11 @@ const MIGRATIONS: &[&str] = &[
          id INTEGER PRIMARY KEY AUTOINCREMENT,
          body TEXT NOT NULL                -- one QueryEvent, canonical JSONL form
      );",
+    // 2: a proxy's connection statistics (one row, merged on each save).
+    "CREATE TABLE connections (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         stats TEXT NOT NULL               -- ConnectionStats, JSON
+     );",
 ];
 
 /// The schema version this build writes.

@@ -8,7 +8,8 @@
 //! logic, written here once against the small `backend::Backend` trait.
 //! Each [`Store::save`] is one transaction that merges a workload into what
 //! the store holds (digests by fingerprint: counts and totals add exactly,
-//! sketches merge); a writer killed mid-save loses that save only.
+//! sketches merge; a proxy's connection statistics add up); a writer killed
+//! mid-save loses that save only.
 
 mod backend;
 mod local;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::connections::ConnectionStats;
 use crate::detect::{BatchInserts, DetectConfig, Detection, Duplicates, NPlusOne};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
@@ -151,7 +153,7 @@ impl Store {
 
     /// Merges `workload` into the store, in one transaction: its digests into
     /// those of the same fingerprint, its detections into the stored ones,
-    /// its totals and inputs into the stored totals and inputs.
+    /// its totals, inputs and connection statistics into the stored ones.
     ///
     /// # Errors
     /// When the database fails or stored data cannot be read; nothing is saved then.
@@ -169,6 +171,9 @@ impl Store {
                     det.batch_inserts.clone(),
                     BatchInserts::merge,
                 )?;
+            }
+            if let Some(theirs) = &workload.connections {
+                save_connections(db, theirs)?;
             }
             db.execute(
                 "UPDATE totals SET events = events + ?1, malformed = malformed + ?2, dropped = dropped + ?3",
@@ -295,6 +300,30 @@ fn save_digests(db: &dyn Backend, workload: &Workload) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Merges a proxy's connection statistics into the stored ones.
+fn save_connections(db: &dyn Backend, theirs: &ConnectionStats) -> Result<(), StoreError> {
+    let merged = match load_connections(db)? {
+        Some(mut mine) => {
+            mine.merge(theirs);
+            mine
+        }
+        None => theirs.clone(),
+    };
+    db.execute(
+        "INSERT OR REPLACE INTO connections (id, stats) VALUES (1, ?1)",
+        &[SqlValue::Text(encode("connection stats", &merged)?)],
+    )?;
+    Ok(())
+}
+
+/// The stored connection statistics, if a proxy saved any.
+fn load_connections(db: &dyn Backend) -> Result<Option<ConnectionStats>, StoreError> {
+    db.query("SELECT stats FROM connections WHERE id = 1", &[])?
+        .first()
+        .map(|row| decode("connection stats", row.text(0)?))
+        .transpose()
+}
+
 fn read_all(db: &dyn Backend) -> Result<Workload, StoreError> {
     let mut workload = Workload::default();
     for row in db.query("SELECT body FROM digests", &[])? {
@@ -330,6 +359,7 @@ fn read_all(db: &dyn Backend) -> Result<Workload, StoreError> {
     det.duplicates = state(db, DUPLICATE)?.unwrap_or_default();
     det.batch_inserts = state(db, BATCHABLE_INSERT)?.unwrap_or_default();
     workload.detection = Some(det);
+    workload.connections = load_connections(db)?;
     Ok(workload)
 }
 
@@ -435,7 +465,25 @@ mod tests {
             "t.jsonl".into(),
             Box::new(std::io::Cursor::new(jsonl.into_bytes())),
         );
-        ingest_records(records, Dialect::Generic, DetectConfig::default())
+        let mut w = ingest_records(records, Dialect::Generic, DetectConfig::default());
+        // A proxy's view of the same sessions: one connection each, 10 ms
+        // times the session's number apart, over a second of listening each.
+        let ms = |n: u32| Duration::from_millis(u64::from(n) * 10);
+        w.connections = Some(ConnectionStats {
+            sessions: u64::from(sessions),
+            ended: u64::from(sessions),
+            peak_open: 2,
+            short_lived: u64::from(sessions),
+            lifetime_total: (first_session..first_session + sessions)
+                .map(|s| ms(s + 1))
+                .sum(),
+            lifetime_min: Some(ms(first_session + 1)),
+            lifetime_max: ms(first_session + sessions),
+            statements: u64::from(sessions) * 8,
+            elapsed: Duration::from_secs(u64::from(sessions)),
+            ..ConnectionStats::default()
+        });
+        w
     }
 
     fn open(dir: &tempfile::TempDir) -> Store {
@@ -484,6 +532,7 @@ mod tests {
         store.save(&w).unwrap();
         let back = store.load().unwrap();
         assert_eq!(figures(&back), figures(&w));
+        assert_eq!(back.connections, w.connections);
         assert_eq!(back.inputs.len(), 0);
         let loops = back.detection.unwrap().findings(&back.digests);
         let example = loops[0].example.as_ref().unwrap();
@@ -503,6 +552,9 @@ mod tests {
         let merged = store.load().unwrap();
         let whole = workload(0, 8);
         assert_eq!(figures(&merged), figures(&whole));
+        // The connection stats add up as one proxy's over both periods would.
+        assert_eq!(merged.connections, whole.connections);
+        assert_eq!(merged.connections.as_ref().unwrap().sessions, 8);
         let (_, events, findings) = figures(&merged);
         assert_eq!(events, 64);
         // The loop was found in both runs: its units add up.
@@ -580,6 +632,7 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let empty = store.load().unwrap();
         assert_eq!((empty.events, empty.digests.len()), (0, 0));
+        assert_eq!(empty.connections, None, "no proxy saved any");
         drop(store);
         // Opening again applies nothing twice.
         let store = Store::open(&path, StoreOptions::default()).unwrap();
@@ -592,6 +645,32 @@ mod tests {
         drop(store);
         let err = Store::open(&path, StoreOptions::default()).err().unwrap();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    /// A store written before connection stats were kept (version 1) is
+    /// brought up to date on opening, keeps what it held, and takes them.
+    #[test]
+    fn a_version_1_store_is_migrated_and_takes_connection_stats() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let mut store = Store::open(&path, StoreOptions::default()).unwrap();
+        let without = Workload {
+            connections: None,
+            ..workload(0, 2)
+        };
+        store.save(&without).unwrap();
+        // What version 1 had: no connections table.
+        store
+            .db
+            .execute_batch("DROP TABLE connections; UPDATE schema_version SET version = 1")
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(&path, StoreOptions::default()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        store.save(&workload(2, 1)).unwrap();
+        let back = store.load().unwrap();
+        assert_eq!(back.events, 24);
+        assert_eq!(back.connections, workload(2, 1).connections);
     }
 
     #[cfg(not(feature = "libsql"))]

@@ -126,10 +126,6 @@ impl Live {
 /// The connection advice as a row of the Advice view: a warning when it
 /// recommends a pool.
 fn connection_row(advice: &ConnectionAdvice) -> AdviceRow {
-    let text = advice.to_string();
-    let mut lines = text.lines();
-    let figures = lines.next().unwrap_or_default().to_owned();
-    let verdict: Vec<&str> = lines.collect();
     AdviceRow {
         kind: "connections".into(),
         severity: if advice.pool_size.is_some() {
@@ -137,12 +133,10 @@ fn connection_row(advice: &ConnectionAdvice) -> AdviceRow {
         } else {
             Severity::Info
         },
-        message: verdict
-            .first()
-            .map_or_else(String::new, |v| v.trim_start_matches("advice: ").to_owned()),
+        message: advice.verdict(),
         note: Some(
-            std::iter::once(figures.as_str())
-                .chain(verdict.iter().skip(1).copied())
+            std::iter::once(format!("connections: {}", advice.figures()))
+                .chain(advice.reasons.iter().map(|r| format!("  - {r}")))
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
