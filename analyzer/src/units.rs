@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 use crate::event::QueryEvent;
 use crate::normalize::{Fingerprint, Normalized};
 use crate::time::Timestamp;
@@ -71,7 +73,8 @@ struct SessionState {
 #[derive(Default)]
 pub struct UnitTracker {
     config: UnitConfig,
-    sessions: HashMap<Arc<str>, SessionState>,
+    /// By session id; xxh3, not SipHash: it is looked up for every event.
+    sessions: HashMap<Arc<str>, SessionState, Xxh3DefaultBuilder>,
 }
 
 /// What the unit tracker needs to know of a statement, taken where it is
@@ -137,7 +140,7 @@ impl UnitTracker {
     pub fn new(config: UnitConfig) -> Self {
         UnitTracker {
             config,
-            sessions: HashMap::new(),
+            sessions: HashMap::default(),
         }
     }
 

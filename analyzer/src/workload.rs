@@ -5,16 +5,19 @@
 //! on a single large log and memory stays bounded by the number of distinct
 //! fingerprints and open units of work.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
+
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::connections::ConnectionStats;
 use crate::detect::{DetectConfig, Detection, Finding};
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::event::QueryEvent;
-use crate::normalize::{FingerprintMap, FingerprintSet, Normalized, Normalizer};
+use crate::normalize::{FingerprintMap, FingerprintSet, LiteralKind, Normalized, Normalizer};
 use crate::read::{self, Format, Malformed, OpenError, Record};
 use crate::units::{Marks, Unit, UnitTracker};
 
@@ -155,7 +158,16 @@ pub struct Stager {
     normalizer: Normalizer,
     norm: Normalized,
     seen: FingerprintSet,
+    /// Normalized texts whose every value is a bind placeholder: drivers
+    /// send such a text unchanged for every execution, so it is lexed once.
+    /// (A text with literals rarely repeats: those are not kept.)
+    parameterized: HashMap<Box<str>, Normalized, Xxh3DefaultBuilder>,
 }
+
+/// Parameterized texts the stager keeps before it starts afresh.
+const PARAMETERIZED_KEPT: usize = 4096;
+/// Longer texts are not kept: they would hold memory for little gain.
+const PARAMETERIZED_MAX_LEN: usize = 4096;
 
 impl Stager {
     #[must_use]
@@ -164,18 +176,40 @@ impl Stager {
             normalizer: Normalizer::new(dialect),
             norm: Normalized::default(),
             seen: FingerprintSet::default(),
+            parameterized: HashMap::default(),
         }
     }
 
     /// Normalizes `event`: its marks, and its shape if its fingerprint is new to this stager.
     pub fn stage(&mut self, event: &QueryEvent) -> (Marks, Option<Box<str>>) {
-        self.normalizer.normalize_into(&event.sql, &mut self.norm);
-        let marks = Marks::of(event, &self.norm);
+        let norm = if let Some(norm) = self.parameterized.get(event.sql.as_str()) {
+            norm
+        } else {
+            self.normalizer.normalize_into(&event.sql, &mut self.norm);
+            self.keep_if_parameterized(&event.sql);
+            &self.norm
+        };
+        let marks = Marks::of(event, norm);
         let shape = self
             .seen
-            .insert(self.norm.id)
-            .then(|| Box::from(self.norm.shape.as_str()));
+            .insert(norm.id)
+            .then(|| Box::from(norm.shape.as_str()));
         (marks, shape)
+    }
+
+    fn keep_if_parameterized(&mut self, sql: &str) {
+        let parameterized = self
+            .norm
+            .literals
+            .iter()
+            .all(|l| l.kind == LiteralKind::Placeholder);
+        if !parameterized || sql.len() > PARAMETERIZED_MAX_LEN {
+            return;
+        }
+        if self.parameterized.len() >= PARAMETERIZED_KEPT {
+            self.parameterized.clear();
+        }
+        self.parameterized.insert(sql.into(), self.norm.clone());
     }
 }
 
@@ -314,6 +348,37 @@ pub fn ingest_records(records: read::Records, dialect: Dialect, detect: DetectCo
 mod tests {
     use super::*;
     use crate::read::from_reader;
+
+    #[test]
+    fn a_repeated_parameterized_text_stages_as_a_fresh_one_does() {
+        let event = |sql: &str, param: &str| QueryEvent {
+            params: vec![Some(param.to_owned())],
+            ..QueryEvent::new(sql)
+        };
+        let texts = [
+            "SELECT * FROM t WHERE id = $1 /*route='/a'*/",
+            "SELECT * FROM t WHERE id = 7 AND k = $1",
+            "BEGIN",
+        ];
+        let mut kept = Stager::new(Dialect::PostgreSql);
+        for round in 0..3 {
+            for (i, sql) in texts.iter().enumerate() {
+                let e = event(sql, &format!("{}", round * 10 + i));
+                let (marks, shape) = kept.stage(&e);
+                let (fresh, fresh_shape) = Stager::new(Dialect::PostgreSql).stage(&e);
+                assert_eq!(marks.fingerprint, fresh.fingerprint, "{sql}");
+                assert_eq!(marks.values_hash, fresh.values_hash, "{sql}");
+                assert_eq!(marks.request, fresh.request, "{sql}");
+                assert_eq!((marks.begins, marks.ends), (fresh.begins, fresh.ends));
+                // The shape comes with a fingerprint's first sighting only.
+                assert_eq!(shape.is_some(), round == 0, "{sql}");
+                assert!(fresh_shape.is_some());
+            }
+        }
+        // Only the text whose every value is a placeholder is kept.
+        assert!(kept.parameterized.contains_key(texts[0]));
+        assert!(!kept.parameterized.contains_key(texts[1]));
+    }
 
     #[test]
     fn aggregates_by_fingerprint_and_keeps_malformed_lines() {

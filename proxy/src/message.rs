@@ -193,8 +193,8 @@ pub enum Frontend<'a> {
         statement: &'a str,
         params: Vec<Param<'a>>,
     },
-    /// Runs a portal.
-    Execute { portal: &'a str },
+    /// Runs a portal, returning at most `max_rows` rows (0: all of them).
+    Execute { portal: &'a str, max_rows: u32 },
     /// Asks for a statement's parameter types (`statement`) or a portal's rows.
     Describe { statement: bool, name: &'a str },
     /// Drops a statement (`statement`) or a portal.
@@ -263,7 +263,10 @@ pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
                 params,
             }
         }
-        b'E' => Frontend::Execute { portal: r.cstr()? },
+        b'E' => Frontend::Execute {
+            portal: r.cstr()?,
+            max_rows: r.u32()?,
+        },
         b'D' | b'C' => {
             let statement = r.u8()? == b'S';
             let name = r.cstr()?;

@@ -259,11 +259,19 @@ impl Session {
                     },
                 );
             }
-            Frontend::Execute { portal } => {
-                if let Some(p) = self.portals.get(portal) {
+            Frontend::Execute { portal, max_rows } => {
+                if let Some(p) = self.portals.get_mut(portal) {
+                    // A portal run to its end has no more rows to give: its
+                    // parameters move into the event. One run in steps keeps
+                    // them for the next step.
+                    let params = if max_rows == 0 {
+                        std::mem::take(&mut p.params)
+                    } else {
+                        p.params.clone()
+                    };
                     self.pending.push_back(Pending::Statement {
                         sql: Sql::Shared(p.sql.clone()),
-                        params: p.params.clone(),
+                        params,
                         sent: now,
                     });
                 }
@@ -711,6 +719,32 @@ mod tests {
                 .all(|e| e.sql == "SELECT * FROM t WHERE id = $1")
         );
         assert_eq!(events[0].duration_ms, Some(0.09));
+    }
+
+    #[test]
+    fn a_portal_run_in_steps_keeps_its_parameters_for_each_step() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let mut batch = msg(b'P', b"\0SELECT * FROM t WHERE k = $1\0\0\0");
+        batch.extend(msg(b'B', b"\0\0\0\0\0\x01\0\0\0\x01x\0\0"));
+        // Two steps of one row each, then the rest.
+        for max_rows in [1_u32, 1, 0] {
+            let mut execute = b"\0".to_vec();
+            execute.extend_from_slice(&max_rows.to_be_bytes());
+            batch.extend(msg(b'E', &execute));
+        }
+        batch.extend(msg(b'S', b""));
+        s.feed(Side::Client, &batch, t0).unwrap();
+        let mut answer = msg(b'1', b"");
+        answer.extend(msg(b'2', b""));
+        answer.extend(msg(b's', b""));
+        answer.extend(msg(b's', b""));
+        answer.extend(msg(b'C', b"SELECT 1\0"));
+        answer.extend(msg(b'Z', b"I"));
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let params: Vec<_> = events.iter().map(|e| e.params.clone()).collect();
+        assert_eq!(params, vec![vec![Some("x".to_owned())]; 3]);
     }
 
     #[test]

@@ -20,11 +20,11 @@ pub struct SqlFile {
 /// offset where it starts. Empty and comment-only statements are left out.
 #[must_use]
 pub fn split_statements(text: &str, dialect: Dialect) -> Vec<(usize, &str)> {
-    // Most texts (every one a driver sends as a single query) hold no `;`:
-    // they are one statement, found without lexing them.
-    if !text.contains(';') {
-        return if has_code(text, dialect) {
-            vec![trimmed(text, 0, text.len())]
+    // Most texts a driver sends as a query are one statement, with or
+    // without a final `;`: found without lexing them.
+    if let Some(end) = single_statement_end(text) {
+        return if has_code(&text[..end], dialect) {
+            vec![trimmed(text, 0, end)]
         } else {
             Vec::new()
         };
@@ -34,6 +34,36 @@ pub fn split_statements(text: &str, dialect: Dialect) -> Vec<(usize, &str)> {
         out.push(trimmed(text, rest, text.len()));
     }
     out
+}
+
+/// Where the one statement of `text` ends, when a glance can tell that it
+/// holds just one: no `;`, or a single `;` as its last non-space character
+/// with no comment, dollar quote or odd quote count before it that could
+/// hide it (then it ends the statement). `None` means "lex it".
+fn single_statement_end(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let Some(semi) = memchr::memchr(b';', b) else {
+        return Some(text.len());
+    };
+    if !text[semi + 1..].trim_matches(is_space).is_empty() {
+        return None;
+    }
+    // One pass: quote parities, and anything that opens a comment or a dollar quote.
+    let mut odd = [false; 3];
+    let mut prev = 0_u8;
+    for &c in &b[..semi] {
+        match c {
+            b'\'' => odd[0] = !odd[0],
+            b'"' => odd[1] = !odd[1],
+            b'`' => odd[2] = !odd[2],
+            b'$' | b'#' => return None,
+            b'-' if prev == b'-' => return None,
+            b'*' if prev == b'/' => return None,
+            _ => {}
+        }
+        prev = c;
+    }
+    (odd == [false; 3]).then_some(semi)
 }
 
 /// The statements of `text` that a `;` ends, and the offset just past the last `;`.
@@ -171,6 +201,21 @@ mod tests {
         assert_eq!(split("SELECT 'a' || $$b$$"), [(0, "SELECT 'a' || $$b$$")]);
         assert!(split(" -- only a comment\n/* and another */ ").is_empty());
         assert!(split("").is_empty());
+        assert_eq!(split("SELECT 1 ;  \n"), [(0, "SELECT 1")]);
+        assert!(split(" ; ").is_empty());
+    }
+
+    #[test]
+    fn a_final_semicolon_a_comment_or_string_may_hide_is_lexed() {
+        let split = |t| split_statements(t, Dialect::PostgreSql);
+        assert_eq!(split("SELECT 1 -- why;"), [(0, "SELECT 1 -- why;")]);
+        assert_eq!(split("SELECT 'it''s';"), [(0, "SELECT 'it''s'")]);
+        assert_eq!(split("SELECT $$a$$;"), [(0, "SELECT $$a$$")]);
+        assert_eq!(
+            split("SELECT 1; SELECT 2"),
+            [(0, "SELECT 1"), (10, "SELECT 2")]
+        );
+        assert_eq!(split("SELECT 'a;"), [(0, "SELECT 'a;")]);
     }
 
     #[test]
