@@ -54,13 +54,9 @@ pub enum ConnectionError {
     },
 }
 
-/// How a connection went, for the server's statistics and log.
+/// How a connection went, for the server's log.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// The tap's counters (zero for cancel requests and TLS passthrough).
-    pub stats: SessionStats,
-    /// Whether this was a session (rather than a cancel request).
-    pub session: bool,
     /// Why the tap stopped decoding while the relay went on.
     pub tap_error: Option<FrameError>,
 }
@@ -97,7 +93,7 @@ pub async fn serve(
         let initial = parse_initial(&buf[..len]).ok_or(ConnectionError::UnknownStartup)?;
         match initial {
             Initial::SslRequest if config.tls == TlsMode::Passthrough => {
-                return passthrough_tls(client, &buf, config).await;
+                return passthrough_tls(client, &buf, config, traffic).await;
             }
             // Step 2: decline encryption; the client goes on in plaintext.
             Initial::SslRequest | Initial::GssEncRequest => {
@@ -118,10 +114,12 @@ pub async fn serve(
                     database: database.map(Arc::from),
                 };
                 let mut upstream = connect(config).await?;
-                traffic.opened();
+                let session = Mutex::new(Session::new(info, sink));
+                // However the session ends — closed, failed, or cut off by
+                // the shutdown dropping this future — its end is counted.
+                let _open = OpenSession::new(traffic, Some(&session));
                 // The startup message (and anything after it) goes on unchanged.
                 write(&mut upstream, &buf, "upstream").await?;
-                let session = Mutex::new(Session::new(info, sink));
                 let tap = Tap {
                     session: &session,
                     error: Mutex::new(None),
@@ -131,14 +129,7 @@ pub async fn serve(
                 buf.clear();
                 relay(client, upstream, &tap, buf).await?;
                 let tap_error = tap.error.into_inner().unwrap_or(None);
-                let stats = session
-                    .into_inner()
-                    .map_or_else(|e| e.into_inner().stats(), |s| s.stats());
-                return Ok(Outcome {
-                    stats,
-                    session: true,
-                    tap_error,
-                });
+                return Ok(Outcome { tap_error });
             }
         }
     }
@@ -192,8 +183,10 @@ async fn passthrough_tls(
     mut client: TcpStream,
     request: &[u8],
     config: &ConnectionConfig,
+    traffic: &Traffic,
 ) -> Result<Outcome, ConnectionError> {
     let mut upstream = connect(config).await?;
+    let _open = OpenSession::new(traffic, None);
     write(&mut upstream, request, "upstream").await?;
     // From here on both sides talk through us as opaque bytes, whatever the answer.
     tokio::io::copy_bidirectional(&mut client, &mut upstream)
@@ -202,10 +195,37 @@ async fn passthrough_tls(
             side: "tls passthrough",
             source,
         })?;
-    Ok(Outcome {
-        session: true,
-        ..Outcome::default()
-    })
+    Ok(Outcome::default())
+}
+
+/// A session counted open in [`Traffic`] until this is dropped, which
+/// counts it ended with its lifetime and its tap's counters (none for TLS
+/// passed through).
+struct OpenSession<'a> {
+    traffic: &'a Traffic,
+    session: Option<&'a Mutex<Session>>,
+    started: Instant,
+}
+
+impl<'a> OpenSession<'a> {
+    fn new(traffic: &'a Traffic, session: Option<&'a Mutex<Session>>) -> Self {
+        traffic.opened();
+        OpenSession {
+            traffic,
+            session,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for OpenSession<'_> {
+    fn drop(&mut self) {
+        let stats = self.session.map_or_else(SessionStats::default, |s| {
+            s.lock()
+                .map_or_else(|e| e.into_inner().stats(), |s| s.stats())
+        });
+        self.traffic.closed(self.started.elapsed(), stats);
+    }
 }
 
 /// The tap as both directions share it.

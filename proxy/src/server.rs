@@ -9,7 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -113,7 +113,6 @@ pub async fn run(
         let mut stop = stop_rx.clone();
         tasks.spawn(async move {
             let _permit = permit;
-            let started = Instant::now();
             let served = tokio::select! {
                 biased;
                 r = serve(stream, id, &config, sink, &traffic) => r,
@@ -121,9 +120,6 @@ pub async fn run(
             };
             match served {
                 Ok(outcome) => {
-                    if outcome.session {
-                        traffic.closed(started.elapsed(), outcome.stats);
-                    }
                     if let Some(error) = outcome.tap_error {
                         log(Notice::TapStopped { id, peer, error });
                     }

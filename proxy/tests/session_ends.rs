@@ -1,0 +1,97 @@
+//! Every session the proxy opens is counted ended, however it ends: the
+//! connection advice's lifetimes and open counts depend on it. Runs against
+//! a stand-in upstream, so it needs no PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlsift_analyzer::QueryEvent;
+use sqlsift_proxy::{ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+struct Discard;
+
+impl EventSink for Discard {
+    fn record(&self, _event: QueryEvent) {}
+}
+
+/// A `StartupMessage` (protocol 3.0) for user `u`.
+fn startup() -> Vec<u8> {
+    let body = b"\x00\x03\x00\x00user\0u\0\0";
+    let mut m = u32::try_from(body.len() + 4)
+        .unwrap()
+        .to_be_bytes()
+        .to_vec();
+    m.extend_from_slice(body);
+    m
+}
+
+/// Polls `traffic` until `done` holds (or a few seconds pass).
+async fn wait_for(traffic: &Traffic, done: impl Fn(&sqlsift_proxy::ConnectionStats) -> bool) {
+    for _ in 0..300 {
+        if done(&traffic.counts()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("traffic never got there: {:?}", traffic.counts());
+}
+
+#[tokio::test]
+async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
+    // The stand-in upstream: the first session it resets after the startup
+    // message, the second it holds open.
+    let upstream = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream_addr = upstream.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        for n in 0.. {
+            let (mut socket, _) = upstream.accept().await.unwrap();
+            let mut buf = [0_u8; 64];
+            let _ = socket.read(&mut buf).await;
+            if n == 0 {
+                socket.set_zero_linger().unwrap();
+                drop(socket); // a reset, not a clean close
+            } else {
+                held.push(socket);
+            }
+        }
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let traffic = Arc::new(Traffic::default());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let proxy = tokio::spawn(sqlsift_proxy::run(
+        listener,
+        ProxyConfig {
+            connection: ConnectionConfig {
+                upstream: upstream_addr,
+                tls: TlsMode::Decline,
+            },
+            max_connections: 8,
+        },
+        Arc::new(Discard),
+        traffic.clone(),
+        Arc::new(|_: Notice| {}),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    // A session whose upstream resets ends with an error, and is counted ended.
+    let mut first = TcpStream::connect(addr).await.unwrap();
+    first.write_all(&startup()).await.unwrap();
+    wait_for(&traffic, |c| c.sessions == 1 && c.ended == 1).await;
+
+    // A session still open when the proxy shuts down is counted ended too.
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    second.write_all(&startup()).await.unwrap();
+    wait_for(&traffic, |c| c.sessions == 2 && c.open() == 1).await;
+    stop.send(()).unwrap();
+    proxy.await.unwrap();
+    let counts = traffic.counts();
+    assert_eq!((counts.sessions, counts.ended, counts.open()), (2, 2, 0));
+    assert!(counts.lifetime_min.is_some());
+}
