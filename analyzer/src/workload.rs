@@ -89,16 +89,10 @@ impl Workload {
         self.malformed_lines
             .extend(other.malformed_lines.into_iter().take(room));
         self.inputs.extend(other.inputs);
-        match (&mut self.detection, other.detection) {
-            (Some(mine), Some(theirs)) => mine.merge(theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
-        match (&mut self.connections, other.connections) {
-            (Some(mine), Some(theirs)) => mine.merge(&theirs),
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
+        merge_optional(&mut self.detection, other.detection, Detection::merge);
+        merge_optional(&mut self.connections, other.connections, |mine, theirs| {
+            mine.merge(&theirs);
+        });
         for (id, d) in other.digests {
             match self.digests.get_mut(&id) {
                 Some(mine) => mine.merge(&d),
@@ -149,6 +143,15 @@ pub fn ingest(
         workload.merge(part);
     }
     Ok(workload)
+}
+
+/// Merges `theirs` into `mine` when both are there; otherwise keeps whichever is.
+fn merge_optional<T>(mine: &mut Option<T>, theirs: Option<T>, merge: impl FnOnce(&mut T, T)) {
+    match (mine.as_mut(), theirs) {
+        (Some(m), Some(t)) => merge(m, t),
+        (None, theirs) => *mine = theirs,
+        (Some(_), None) => {}
+    }
 }
 
 /// The normalizing stage every pipeline runs (file ingestion and the

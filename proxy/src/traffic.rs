@@ -78,20 +78,21 @@ impl Traffic {
 
     /// A session opened by [`Traffic::opened`] ended after `lifetime`.
     pub fn closed(&self, lifetime: Duration, stats: SessionStats) {
-        self.lock().both(|c| {
-            c.ended += 1;
-            c.lifetime_total += lifetime;
-            c.lifetime_min = Some(c.lifetime_min.map_or(lifetime, |m| m.min(lifetime)));
-            c.lifetime_max = c.lifetime_max.max(lifetime);
-            if lifetime < Duration::from_secs(1) {
-                c.short_lived += 1;
-            }
-            c.statements += stats.statements;
-            c.transactions += stats.transactions;
-            c.idle_in_transaction += stats.idle_in_transaction;
-            c.busy += stats.busy;
-            c.idle_in_transaction_max = c.idle_in_transaction_max.max(stats.idle_in_transaction);
-        });
+        // One ended session, merged like any other period's stats.
+        let ended = ConnectionStats {
+            ended: 1,
+            lifetime_total: lifetime,
+            lifetime_min: Some(lifetime),
+            lifetime_max: lifetime,
+            short_lived: u64::from(lifetime < Duration::from_secs(1)),
+            statements: stats.statements,
+            transactions: stats.transactions,
+            busy: stats.busy,
+            idle_in_transaction: stats.idle_in_transaction,
+            idle_in_transaction_max: stats.idle_in_transaction,
+            ..ConnectionStats::default()
+        };
+        self.lock().both(|c| c.merge(&ended));
     }
 
     /// The counters since the proxy started.
