@@ -170,7 +170,7 @@ pub fn batch_loop(
                 params
             },
             added_columns: added,
-            note: note(form, keys.len(), tuples.len(), facts, added),
+            note: note(form, keys.len(), tuples.len(), example, facts, added),
         });
     }
     Ok(out)
@@ -238,11 +238,25 @@ pub(crate) fn check_keys_are_conjuncts(stmt: &Statement, keys: &[u32]) -> Result
     Ok(())
 }
 
-fn note(form: BatchForm, keys: usize, n: usize, facts: &ShapeFacts, added: usize) -> String {
+fn note(
+    form: BatchForm,
+    keys: usize,
+    n: usize,
+    example: &LoopExample,
+    facts: &ShapeFacts,
+    added: usize,
+) -> String {
     let mut parts = vec![format!(
         "one query for the loop's {n} distinct key{} instead of one per key",
         if n == 1 { "" } else { "s" }
     )];
+    let total = example.distinct_iterations();
+    if total > example.iterations.len() as u64 {
+        parts.push(format!(
+            "the loop had {total} distinct iterations; these are its first {}, the rest batch the same way",
+            example.iterations.len()
+        ));
+    }
     if added > 0 {
         parts.push(format!(
             "the key column{} added at the end of the select list tell{} which key each row belongs to",
@@ -598,6 +612,7 @@ mod tests {
             sample_params: Vec::new(),
             varying_slots: vec![0],
             iterations,
+            distinct: 0,
             parent: None,
         };
         (n.shape, facts, ex)
@@ -626,6 +641,30 @@ mod tests {
             ["SELECT authors.id, authors.name FROM authors WHERE authors.id = ANY($1)"]
         );
         assert_eq!(rw[2].params, [vec![r#"'{"8","15","2"}'"#]]);
+    }
+
+    #[test]
+    fn a_cut_example_says_the_loop_was_longer() {
+        let (shape, facts, mut ex) = example(
+            Dialect::PostgreSql,
+            "SELECT name FROM authors WHERE id = $1",
+            &["'1'", "'2'"],
+        );
+        let whole = batch_loop(&shape, &facts, &ex).unwrap();
+        assert!(
+            !whole[0].note.contains("distinct iterations"),
+            "{}",
+            whole[0].note
+        );
+        ex.distinct = 5_000;
+        let cut = batch_loop(&shape, &facts, &ex).unwrap();
+        assert!(
+            cut[0]
+                .note
+                .contains("the loop had 5000 distinct iterations; these are its first 2"),
+            "{}",
+            cut[0].note
+        );
     }
 
     #[test]
@@ -688,6 +727,7 @@ mod tests {
             sample_params: Vec::new(),
             varying_slots: vec![0, 1],
             iterations,
+            distinct: 0,
             parent: None,
         };
         let rw = batch_loop(&n.shape, &facts, &ex).unwrap();

@@ -219,6 +219,7 @@ mod tests {
             sample_params: Vec::new(),
             varying_slots: vec![0],
             iterations,
+            distinct: 0,
             parent: Some((parent.into(), Vec::new())),
         };
         (n.shape, facts, ex)

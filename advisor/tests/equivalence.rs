@@ -661,7 +661,10 @@ fn sqlite_chunked_parameterized_rewrite() {
          CREATE INDEX events_user ON events (user_id);",
     )
     .expect("events");
-    let keys: Vec<String> = (1..=1200).map(|k: u32| k.to_string()).collect();
+    // As many keys as an example keeps, more than one chunk takes.
+    let keys: Vec<String> = (1..=LoopExample::MAX_ITERATIONS)
+        .map(|k| k.to_string())
+        .collect();
     let params: Vec<[&str; 2]> = keys.iter().map(|k| [k.as_str(), "noise"]).collect();
     let params: Vec<&[&str]> = params.iter().map(<[&str; 2]>::as_slice).collect();
     let d = detect(
@@ -679,7 +682,7 @@ fn sqlite_chunked_parameterized_rewrite() {
     assert!(chunks.len() >= 2, "chunked: {chunks:?}");
     assert!(chunks.iter().all(|n| *n <= 999), "{chunks:?}");
     // Only keys are parameters; the constant is written into each chunk.
-    assert_eq!(chunks.iter().sum::<usize>(), 1200);
+    assert_eq!(chunks.iter().sum::<usize>(), LoopExample::MAX_ITERATIONS);
     assert!(rw[1].statements.iter().all(|s| s.contains("<> 'noise'")));
     for (sql, ps) in rw[1].statements.iter().zip(&rw[1].params) {
         assert_eq!(sql.matches('?').count(), ps.len(), "placeholders of {sql}");

@@ -56,6 +56,8 @@ pub struct Snapshot {
     pub recorded: u64,
     /// Events dropped because the channel was full.
     pub dropped: u64,
+    /// Units of work still open (held in memory until they close).
+    pub open_units: usize,
 }
 
 /// What travels to the background thread.
@@ -65,6 +67,8 @@ enum Message {
     Event(QueryEvent),
     /// Events an adaptor gathered: one channel operation for many statements.
     Events(Batch),
+    /// Sessions that ended, after all their events.
+    Ended(Vec<Arc<str>>),
     /// Answer with a snapshot once every earlier message is aggregated.
     Snapshot(SyncSender<Snapshot>),
     /// Aggregate nothing more: recorders may outlive the interceptor (an
@@ -126,6 +130,28 @@ impl Recorder {
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => &self.counters.dropped,
         };
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Tells the pipeline that `sessions` ended (call it after their last
+    /// events are recorded): their open units of work close now, so their
+    /// loops are detected at once and nothing of them is held afterwards.
+    /// Never blocks.
+    ///
+    /// # Errors
+    /// Hands `sessions` back when the queue is full (or the pipeline has
+    /// stopped), to be told again later.
+    pub fn end_sessions(&self, sessions: Vec<Arc<str>>) -> Result<(), Vec<Arc<str>>> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .try_send(Message::Ended(sessions))
+            .map_err(|e| match e {
+                TrySendError::Full(Message::Ended(s))
+                | TrySendError::Disconnected(Message::Ended(s)) => s,
+                // Only `Ended` was sent.
+                TrySendError::Full(_) | TrySendError::Disconnected(_) => Vec::new(),
+            })
     }
 
     /// The digests and findings once every event recorded before this call
@@ -258,6 +284,11 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
                     add(&mut stager, &mut aggregator, e);
                 }
             }
+            Message::Ended(sessions) => {
+                for s in &sessions {
+                    aggregator.end_session(s);
+                }
+            }
             Message::Stop => break,
             Message::Snapshot(reply) => {
                 let findings = aggregator.findings_so_far();
@@ -270,6 +301,7 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
                     findings,
                     recorded: counters.recorded.load(Ordering::Relaxed),
                     dropped: counters.dropped.load(Ordering::Relaxed),
+                    open_units: aggregator.open_units(),
                 });
             }
         }
@@ -283,7 +315,7 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
         .map(|m| match m {
             Message::Event(_) => 1,
             Message::Events(b) => b.events.len() as u64,
-            Message::Snapshot(_) | Message::Stop => 0,
+            Message::Ended(_) | Message::Snapshot(_) | Message::Stop => 0,
         })
         .sum();
     counters.recorded.fetch_sub(late, Ordering::Relaxed);
@@ -331,6 +363,27 @@ mod tests {
         assert_eq!(snap.digests[0].calls, 16_000);
         let w = interceptor.shutdown().unwrap();
         assert_eq!((w.events, w.dropped), (16_000, 0));
+    }
+
+    #[test]
+    fn an_ended_session_is_detected_at_once_and_not_held() {
+        let interceptor = Interceptor::start(InterceptorConfig::default()).unwrap();
+        let r = interceptor.recorder();
+        r.record_all(None, (0..20).map(|i| lookup("gone", i)).collect());
+        r.record_all(None, (0..3).map(|i| lookup("still here", i)).collect());
+        assert_eq!(interceptor.snapshot().unwrap().open_units, 2);
+        r.end_sessions(vec![Arc::from("gone")]).unwrap();
+        let snap = interceptor.snapshot().unwrap();
+        assert_eq!(snap.open_units, 1);
+        let loops: Vec<_> = snap
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::NPlusOne)
+            .collect();
+        assert_eq!(loops.len(), 1);
+        assert_eq!(loops[0].loop_size, 20);
+        let w = interceptor.shutdown().unwrap();
+        assert_eq!(w.events, 23);
     }
 
     #[test]

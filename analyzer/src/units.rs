@@ -242,6 +242,16 @@ impl UnitTracker {
             .filter(|u| !u.entries.is_empty())
     }
 
+    /// `session` ended: its open unit is appended to `closed` and its state
+    /// forgotten. A proxy sees thousands of connections come and go; without
+    /// this each would hold its last unit until the input ends. (A session id
+    /// used again afterwards numbers its units from `#1` anew.)
+    pub fn end_session(&mut self, session: &str, closed: &mut Vec<Unit>) {
+        if let Some(state) = self.sessions.remove(session) {
+            closed.extend(state.open.filter(|u| !u.entries.is_empty()));
+        }
+    }
+
     /// Closes every open unit (the input ended).
     pub fn finish(&mut self) -> Vec<Unit> {
         let mut out: Vec<Unit> = self
@@ -282,6 +292,31 @@ mod tests {
             .into_iter()
             .map(|u| (u.name.to_string(), u.entries.len()))
             .collect()
+    }
+
+    #[test]
+    fn an_ended_session_closes_its_unit_and_is_forgotten() {
+        let mut t = UnitTracker::new(UnitConfig::default());
+        let mut closed = Vec::new();
+        for (i, sql) in ["SELECT 1", "SELECT 2"].into_iter().enumerate() {
+            let e = ev(sql, "s1", i64::try_from(i).unwrap());
+            let marks = Marks::of(&e, &normalize(sql, Dialect::Generic));
+            t.push(e, &marks, &mut closed);
+        }
+        let e = ev("SELECT 3", "s2", 0);
+        let marks = Marks::of(&e, &normalize("SELECT 3", Dialect::Generic));
+        t.push(e, &marks, &mut closed);
+        assert!(closed.is_empty());
+        t.end_session("s1", &mut closed);
+        let names: Vec<(&str, usize)> =
+            closed.iter().map(|u| (&*u.name, u.entries.len())).collect();
+        assert_eq!(names, [("session s1 #1", 2)]);
+        // Only the other session's unit is still held.
+        assert_eq!(t.open().count(), 1);
+        // An unknown or already ended session closes nothing.
+        t.end_session("s1", &mut closed);
+        t.end_session("nobody", &mut closed);
+        assert_eq!(closed.len(), 1);
     }
 
     #[test]

@@ -243,6 +243,11 @@ impl Aggregator {
         self.workload
             .add(&event, marks.fingerprint, shape, self.dialect);
         self.units.push(event, marks, &mut self.closed);
+        self.detect_closed();
+    }
+
+    /// Runs the detectors over the units that just closed.
+    fn detect_closed(&mut self) {
         for unit in self.closed.drain(..) {
             self.detection.unit(&unit, &self.workload.digests);
         }
@@ -251,6 +256,18 @@ impl Aggregator {
     /// Counts a malformed line.
     pub fn add_malformed(&mut self, m: Malformed) {
         self.workload.add_malformed(m);
+    }
+
+    /// `session` ended: its open unit is detected now and nothing of it is kept.
+    pub fn end_session(&mut self, session: &str) {
+        self.units.end_session(session, &mut self.closed);
+        self.detect_closed();
+    }
+
+    /// Units of work still open: what the pipeline holds until they close.
+    #[must_use]
+    pub fn open_units(&self) -> usize {
+        self.units.open().count()
     }
 
     /// The workload so far (its detection is filled in by [`Aggregator::finish`]).

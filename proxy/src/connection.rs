@@ -7,7 +7,7 @@
 //! the ones the server sent. Authentication passes through like any other
 //! message: the proxy never terminates it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -200,7 +200,7 @@ async fn passthrough_tls(
 
 /// A session counted open in [`Traffic`] until this is dropped, which
 /// counts it ended with its lifetime and its tap's counters (none for TLS
-/// passed through).
+/// passed through), and tells the tap's sink that the session is over.
 struct OpenSession<'a> {
     traffic: &'a Traffic,
     session: Option<&'a Mutex<Session>>,
@@ -221,8 +221,9 @@ impl<'a> OpenSession<'a> {
 impl Drop for OpenSession<'_> {
     fn drop(&mut self) {
         let stats = self.session.map_or_else(SessionStats::default, |s| {
-            s.lock()
-                .map_or_else(|e| e.into_inner().stats(), |s| s.stats())
+            let session = s.lock().unwrap_or_else(PoisonError::into_inner);
+            session.end();
+            session.stats()
         });
         self.traffic.closed(self.started.elapsed(), stats);
     }

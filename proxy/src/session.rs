@@ -27,11 +27,23 @@ use crate::message::{
 pub trait EventSink: Send + Sync {
     /// Takes one executed statement.
     fn record(&self, event: QueryEvent);
+
+    /// The session ended after the statements recorded so far: nothing more
+    /// comes from it. (A sink that groups statements by session can let it go.)
+    fn end_session(&self, session: &Arc<str>) {
+        let _ = session;
+    }
 }
 
 impl EventSink for Recorder {
     fn record(&self, event: QueryEvent) {
         Recorder::record(self, event);
+    }
+
+    /// When the queue is full the notice is lost: the session's last unit
+    /// of work then stays open until the interceptor shuts down.
+    fn end_session(&self, session: &Arc<str>) {
+        let _ = self.end_sessions(vec![session.clone()]);
     }
 }
 
@@ -175,6 +187,11 @@ impl Session {
     /// The counters so far.
     pub fn stats(&self) -> SessionStats {
         self.stats
+    }
+
+    /// The connection closed: tells the sink that nothing more comes.
+    pub fn end(&self) {
+        self.sink.end_session(&self.info.id);
     }
 
     /// Decodes `data`, relayed from `side`, at time `now`.

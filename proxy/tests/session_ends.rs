@@ -1,8 +1,9 @@
 //! Every session the proxy opens is counted ended, however it ends: the
-//! connection advice's lifetimes and open counts depend on it. Runs against
-//! a stand-in upstream, so it needs no PostgreSQL.
+//! connection advice's lifetimes and open counts depend on it, and the sink
+//! is told, so the pipeline lets the session's last unit of work go. Runs
+//! against a stand-in upstream, so it needs no PostgreSQL.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlsift_analyzer::QueryEvent;
@@ -11,10 +12,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-struct Discard;
+/// Keeps only the sessions it was told ended.
+#[derive(Default)]
+struct Ends(Mutex<Vec<String>>);
 
-impl EventSink for Discard {
+impl EventSink for Ends {
     fn record(&self, _event: QueryEvent) {}
+
+    fn end_session(&self, session: &Arc<str>) {
+        self.0.lock().unwrap().push(session.to_string());
+    }
 }
 
 /// A `StartupMessage` (protocol 3.0) for user `u`.
@@ -62,6 +69,7 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let traffic = Arc::new(Traffic::default());
+    let ends = Arc::new(Ends::default());
     let (stop, stopped) = oneshot::channel::<()>();
     let proxy = tokio::spawn(sqlsift_proxy::run(
         listener,
@@ -72,7 +80,7 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
             },
             max_connections: 8,
         },
-        Arc::new(Discard),
+        ends.clone(),
         traffic.clone(),
         Arc::new(|_: Notice| {}),
         async {
@@ -94,4 +102,5 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
     let counts = traffic.counts();
     assert_eq!((counts.sessions, counts.ended, counts.open()), (2, 2, 0));
     assert!(counts.lifetime_min.is_some());
+    assert_eq!(*ends.0.lock().unwrap(), ["proxy:1", "proxy:2"]);
 }

@@ -87,7 +87,7 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
     };
     let capture = Arc::new(Capture {
         recorder: RwLock::new(interceptor.recorder()),
-        batch: Mutex::new(Vec::with_capacity(BATCH)),
+        pending: Mutex::new(Pending::default()),
         jsonl: writer.as_ref().map(|w| w.tx.clone()),
         jsonl_dropped: AtomicU64::new(0),
         live: console.is_some().then(Live::default),
@@ -416,8 +416,8 @@ struct ConsoleFeed {
 struct Capture {
     /// Swapped for a fresh pipeline's at each store rotation.
     recorder: RwLock<Recorder>,
-    /// Statements not yet handed to the pipeline (see [`BATCH`]).
-    batch: Mutex<Vec<QueryEvent>>,
+    /// What the pipeline has not been handed yet (see [`BATCH`]).
+    pending: Mutex<Pending>,
     jsonl: Option<SyncSender<QueryEvent>>,
     /// Events the JSONL writer's full queue turned away.
     jsonl_dropped: AtomicU64,
@@ -437,31 +437,48 @@ impl EventSink for Capture {
         if let Some(live) = &self.live {
             live.push(&event);
         }
-        let full = {
-            let mut batch = self.batch.lock().unwrap_or_else(PoisonError::into_inner);
-            batch.push(event);
-            (batch.len() >= BATCH)
-                .then(|| std::mem::replace(&mut *batch, Vec::with_capacity(BATCH)))
-        };
-        if let Some(events) = full {
-            self.send(events);
+        let mut pending = self.pending();
+        pending.events.push(event);
+        if pending.events.len() >= BATCH {
+            self.send(&mut pending);
         }
+    }
+
+    fn end_session(&self, session: &Arc<str>) {
+        self.pending().ended.push(session.clone());
     }
 }
 
+/// Statements, and ends of sessions, not yet handed to the pipeline.
+#[derive(Default)]
+struct Pending {
+    events: Vec<QueryEvent>,
+    /// Sessions that ended after the statements gathered.
+    ended: Vec<Arc<str>>,
+}
+
 impl Capture {
-    /// Hands the statements gathered so far to the pipeline.
+    /// Hands what was gathered so far to the pipeline.
     fn hand_over(&self) {
-        let events =
-            std::mem::take(&mut *self.batch.lock().unwrap_or_else(PoisonError::into_inner));
-        self.send(events);
+        self.send(&mut self.pending());
     }
 
-    fn send(&self, events: Vec<QueryEvent>) {
-        self.recorder
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .record_all(None, events);
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends with the lock held (the queue never blocks), so two threads
+    /// handing over cannot reorder a session's statements and its end.
+    fn send(&self, pending: &mut Pending) {
+        let recorder = self.recorder.read().unwrap_or_else(PoisonError::into_inner);
+        if !pending.events.is_empty() {
+            let events = std::mem::replace(&mut pending.events, Vec::with_capacity(BATCH));
+            recorder.record_all(None, events);
+        }
+        // A full queue hands the ends back: they go with the next batch.
+        if let Err(back) = recorder.end_sessions(std::mem::take(&mut pending.ended)) {
+            pending.ended = back;
+        }
     }
 }
 

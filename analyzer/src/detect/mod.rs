@@ -117,11 +117,29 @@ pub struct LoopExample {
     pub sample_params: Vec<Option<String>>,
     /// The slots whose values differ between iterations.
     pub varying_slots: Vec<u32>,
-    /// Every distinct iteration's values, all slots, in execution order.
+    /// The distinct iterations' values, all slots, in execution order: the
+    /// first [`LoopExample::MAX_ITERATIONS`] of them.
     pub iterations: Vec<Vec<SlotValues>>,
+    /// Distinct iterations the loop had (more than `iterations` holds when
+    /// it was cut; 0 in stores written before it was counted).
+    #[serde(default)]
+    pub distinct: u64,
     /// The statement that ran just before the loop in this unit, with its
     /// parameters: the query whose rows the loop most likely iterated over.
     pub parent: Option<(String, Vec<Option<String>>)>,
+}
+
+impl LoopExample {
+    /// Iterations an example keeps. A loop of 50,000 lookups (pgbench
+    /// through the proxy) would otherwise be normalized again and held whole,
+    /// and rewritten as one `IN` list of 50,000 keys no one would run.
+    pub const MAX_ITERATIONS: usize = 1_000;
+
+    /// The distinct iterations of the loop, including those not kept.
+    #[must_use]
+    pub fn distinct_iterations(&self) -> u64 {
+        self.distinct.max(self.iterations.len() as u64)
+    }
 }
 
 /// One finding, ready to report.

@@ -90,13 +90,13 @@ impl NPlusOne {
             if agg.table.is_none() {
                 agg.table.clone_from(&facts.table);
             }
+            let kept = x.distinct.len().min(LoopExample::MAX_ITERATIONS);
             let bigger = agg
                 .example
                 .as_ref()
-                .is_none_or(|e| e.iterations.len() < x.distinct.len());
+                .is_none_or(|e| e.iterations.len() < kept);
             if bigger {
-                let iterations: Vec<Vec<SlotValues>> = x
-                    .distinct
+                let iterations: Vec<Vec<SlotValues>> = x.distinct[..kept]
                     .iter()
                     .map(|&(_, position, _)| view.slot_values(position, normalizer))
                     .collect();
@@ -114,6 +114,7 @@ impl NPlusOne {
                     sample_params: first.params.clone(),
                     varying_slots: varying,
                     iterations,
+                    distinct: x.distinct.len() as u64,
                     parent: parent_entry.map(|e| (e.sql.clone(), e.params.clone())),
                 });
             }
@@ -195,4 +196,36 @@ fn table_of_columns(columns: &[String]) -> Option<String> {
         .first()
         .and_then(|c| c.rsplit_once('.'))
         .map(|(t, _)| t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::detect::DetectConfig;
+    use crate::workload::{Aggregator, Stager};
+    use crate::{Dialect, QueryEvent};
+
+    #[test]
+    fn a_long_loop_keeps_its_first_iterations_and_counts_them_all() {
+        let mut stager = Stager::new(Dialect::Generic);
+        let mut aggregator = Aggregator::new(Dialect::Generic, DetectConfig::default());
+        let n = LoopExample::MAX_ITERATIONS + 500;
+        for i in 0..n {
+            let e = QueryEvent {
+                session: Some(Arc::from("s")),
+                ..QueryEvent::new(format!("SELECT * FROM authors WHERE id = {i}"))
+            };
+            let (marks, shape) = stager.stage(&e);
+            aggregator.add(e, &marks, shape.as_deref());
+        }
+        let w = aggregator.finish();
+        let findings = w.detection.unwrap().findings(&w.digests);
+        let example = findings[0].example.as_ref().unwrap();
+        assert_eq!(findings[0].loop_size, n as u64);
+        assert_eq!(example.iterations.len(), LoopExample::MAX_ITERATIONS);
+        assert_eq!(example.distinct_iterations(), n as u64);
+        assert_eq!(example.iterations[999], [["999"]]);
+    }
 }
