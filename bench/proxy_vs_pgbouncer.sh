@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pgbench through nothing, through pgbouncer (session mode) and through
 # `sqlsift proxy` (full per-statement capture), interleaved round by round so
-# all three see the same machine load. Prints TPS per run and the ratios
+# all three see the same machine load, in an order that rotates each round
+# (use a multiple of 3 for ROUNDS). Prints TPS per run and the ratios
 # sqlsift/pgbouncer and sqlsift/direct per mode, and sqlsift's dropped count.
 #
 #   cargo build --release --bin sqlsift
@@ -76,12 +77,19 @@ tps() { # port mode protocol → TPS
     -M "$3" $flag -n "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
+order() { # round → the three targets, rotated by the round number
+  local targets=(direct pgbouncer sqlsift) r=$(( ($1 - 1) % 3 ))
+  echo "${targets[@]:r} ${targets[@]:0:r}"
+}
+
 RESULTS="$WORKDIR/results.tsv"
 : >"$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
   for mode in select-only tpcb-like; do
     for proto in simple extended; do
-      for target in direct pgbouncer sqlsift; do
+      # The order rotates each round, so no target always follows the same
+      # one (a run inherits the machine state the previous run left).
+      for target in $(order "$round"); do
         case $target in
           direct) port=$PGPORT ;;
           pgbouncer) port=$BOUNCER_PORT ;;
