@@ -569,6 +569,14 @@ mod tests {
         m
     }
 
+    /// Messages back to back, as one read delivers them.
+    fn msgs(parts: &[(u8, &[u8])]) -> Vec<u8> {
+        parts
+            .iter()
+            .flat_map(|&(tag, body)| msg(tag, body))
+            .collect()
+    }
+
     fn session() -> (Session, Arc<Collect>) {
         let sink = Arc::new(Collect::default());
         let info = SessionInfo {
@@ -605,8 +613,7 @@ mod tests {
         let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         let t0 = Instant::now();
         s.feed(Side::Client, &msg(b'Q', b"SELECT 1\0"), t0).unwrap();
-        let mut answer = msg(b'C', b"SELECT 1\0");
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[(b'C', b"SELECT 1\0"), (b'Z', b"I")]);
         s.feed(Side::Server, &answer, t0 + Duration::from_millis(5))
             .unwrap();
         let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
@@ -626,10 +633,12 @@ mod tests {
         let mut s = Session::new(info, sink.clone());
         let t0 = Instant::now();
         s.feed(Side::Client, &msg(b'Q', b"SELECT 1\0"), t0).unwrap();
-        let mut answer = msg(b'R', &[0, 0, 0, 0]);
-        answer.extend(msg(b'Z', b"I"));
-        answer.extend(msg(b'C', b"SELECT 1\0"));
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[
+            (b'R', &[0, 0, 0, 0]),
+            (b'Z', b"I"),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
         s.feed(Side::Server, &answer, t0).unwrap();
         assert_eq!(sink.0.lock().unwrap().len(), 1);
     }
@@ -639,24 +648,28 @@ mod tests {
         let (mut s, sink) = session();
         let t0 = Instant::now();
         // Parse/Bind/Execute/Sync, then the data and CopyDone, then Sync: as tokio-postgres sends.
-        let mut batch = msg(b'P', b"\0COPY t FROM STDIN\0\0\0");
-        batch.extend(msg(b'B', b"\0\0\0\0\0\0\0\0"));
-        batch.extend(msg(b'E', b"\0\0\0\0\0"));
-        batch.extend(msg(b'S', b""));
+        let batch = msgs(&[
+            (b'P', b"\0COPY t FROM STDIN\0\0\0"),
+            (b'B', b"\0\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'S', b""),
+        ]);
         s.feed(Side::Client, &batch, t0).unwrap();
-        let mut answer = msg(b'1', b"");
-        answer.extend(msg(b'2', b""));
-        answer.extend(msg(b'G', &[0, 0, 0]));
+        let answer = msgs(&[(b'1', b""), (b'2', b""), (b'G', &[0, 0, 0])]);
         s.feed(Side::Server, &answer, t0).unwrap();
-        let mut data = msg(b'd', b"1\n");
-        data.extend(msg(b'c', b""));
-        data.extend(msg(b'S', b""));
-        data.extend(msg(b'Q', b"SELECT 2\0"));
+        let data = msgs(&[
+            (b'd', b"1\n"),
+            (b'c', b""),
+            (b'S', b""),
+            (b'Q', b"SELECT 2\0"),
+        ]);
         s.feed(Side::Client, &data, t0).unwrap();
-        let mut answer = msg(b'C', b"COPY 1\0");
-        answer.extend(msg(b'Z', b"I"));
-        answer.extend(msg(b'C', b"SELECT 1\0"));
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[
+            (b'C', b"COPY 1\0"),
+            (b'Z', b"I"),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
         s.feed(Side::Server, &answer, t0).unwrap();
         let events = sink.0.lock().unwrap();
         let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
@@ -673,13 +686,14 @@ mod tests {
             t0,
         )
         .unwrap();
-        let mut answer = msg(b'C', b"BEGIN\0");
-        answer.extend(msg(b'D', b"\0\x01\0\0\0\x011"));
-        answer.extend(msg(b'C', b"SELECT 1\0"));
+        let answer = msgs(&[
+            (b'C', b"BEGIN\0"),
+            (b'D', b"\0\x01\0\0\0\x011"),
+            (b'C', b"SELECT 1\0"),
+        ]);
         s.feed(Side::Server, &answer, t0 + Duration::from_micros(250))
             .unwrap();
-        let mut rest = msg(b'E', b"SERROR\0C42601\0Mboom\0\0");
-        rest.extend(msg(b'Z', b"E"));
+        let rest = msgs(&[(b'E', b"SERROR\0C42601\0Mboom\0\0"), (b'Z', b"E")]);
         s.feed(Side::Server, &rest, t0 + Duration::from_micros(400))
             .unwrap();
         let events = sink.0.lock().unwrap();
@@ -705,25 +719,21 @@ mod tests {
     fn extended_protocol_maps_names_portals_and_binary_params() {
         let (mut s, sink) = session();
         let t0 = Instant::now();
-        let mut batch = msg(b'P', b"s1\0SELECT * FROM t WHERE id = $1\0\0\0");
-        batch.extend(msg(b'D', b"Ss1\0"));
-        batch.extend(msg(b'S', b""));
+        let batch = msgs(&[
+            (b'P', b"s1\0SELECT * FROM t WHERE id = $1\0\0\0"),
+            (b'D', b"Ss1\0"),
+            (b'S', b""),
+        ]);
         s.feed(Side::Client, &batch, t0).unwrap();
-        let mut answer = msg(b'1', b"");
-        answer.extend(msg(b't', &[0, 1, 0, 0, 0, 23]));
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[(b'1', b""), (b't', &[0, 1, 0, 0, 0, 23]), (b'Z', b"I")]);
         s.feed(Side::Server, &answer, t0).unwrap();
         for id in [7_i32, 8] {
             let mut bind = b"\0s1\0\0\x01\0\x01\0\x01\0\0\0\x04".to_vec();
             bind.extend_from_slice(&id.to_be_bytes());
             bind.extend_from_slice(&[0, 0]);
-            let mut batch = msg(b'B', &bind);
-            batch.extend(msg(b'E', b"\0\0\0\0\0"));
-            batch.extend(msg(b'S', b""));
+            let batch = msgs(&[(b'B', &bind), (b'E', b"\0\0\0\0\0"), (b'S', b"")]);
             s.feed(Side::Client, &batch, t0).unwrap();
-            let mut answer = msg(b'2', b"");
-            answer.extend(msg(b'C', b"SELECT 1\0"));
-            answer.extend(msg(b'Z', b"I"));
+            let answer = msgs(&[(b'2', b""), (b'C', b"SELECT 1\0"), (b'Z', b"I")]);
             s.feed(Side::Server, &answer, t0 + Duration::from_micros(90))
                 .unwrap();
         }
@@ -742,8 +752,10 @@ mod tests {
     fn a_portal_run_in_steps_keeps_its_parameters_for_each_step() {
         let (mut s, sink) = session();
         let t0 = Instant::now();
-        let mut batch = msg(b'P', b"\0SELECT * FROM t WHERE k = $1\0\0\0");
-        batch.extend(msg(b'B', b"\0\0\0\0\0\x01\0\0\0\x01x\0\0"));
+        let mut batch = msgs(&[
+            (b'P', b"\0SELECT * FROM t WHERE k = $1\0\0\0"),
+            (b'B', b"\0\0\0\0\0\x01\0\0\0\x01x\0\0"),
+        ]);
         // Two steps of one row each, then the rest.
         for max_rows in [1_u32, 1, 0] {
             let mut execute = b"\0".to_vec();
@@ -752,12 +764,14 @@ mod tests {
         }
         batch.extend(msg(b'S', b""));
         s.feed(Side::Client, &batch, t0).unwrap();
-        let mut answer = msg(b'1', b"");
-        answer.extend(msg(b'2', b""));
-        answer.extend(msg(b's', b""));
-        answer.extend(msg(b's', b""));
-        answer.extend(msg(b'C', b"SELECT 1\0"));
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b's', b""),
+            (b's', b""),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
         s.feed(Side::Server, &answer, t0).unwrap();
         let events = sink.0.lock().unwrap();
         let params: Vec<_> = events.iter().map(|e| e.params.clone()).collect();
@@ -777,10 +791,12 @@ mod tests {
         batch.extend(msg(b'S', b""));
         batch.extend(msg(b'Q', b"SELECT 3\0"));
         s.feed(Side::Client, &batch, t0).unwrap();
-        let mut answer = msg(b'E', b"C42703\0Mcolumn \"nope\" does not exist\0\0");
-        answer.extend(msg(b'Z', b"I"));
-        answer.extend(msg(b'C', b"SELECT 1\0"));
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[
+            (b'E', b"C42703\0Mcolumn \"nope\" does not exist\0\0"),
+            (b'Z', b"I"),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
         s.feed(Side::Server, &answer, t0).unwrap();
         let events = sink.0.lock().unwrap();
         let got: Vec<_> = events
@@ -796,8 +812,7 @@ mod tests {
         let (mut s, _sink) = session();
         let t0 = Instant::now();
         s.feed(Side::Client, &msg(b'Q', b"BEGIN\0"), t0).unwrap();
-        let mut answer = msg(b'C', b"BEGIN\0");
-        answer.extend(msg(b'Z', b"T"));
+        let answer = msgs(&[(b'C', b"BEGIN\0"), (b'Z', b"T")]);
         s.feed(Side::Server, &answer, t0).unwrap();
         s.feed(
             Side::Client,
@@ -805,8 +820,7 @@ mod tests {
             t0 + Duration::from_millis(30),
         )
         .unwrap();
-        let mut answer = msg(b'C', b"COMMIT\0");
-        answer.extend(msg(b'Z', b"I"));
+        let answer = msgs(&[(b'C', b"COMMIT\0"), (b'Z', b"I")]);
         s.feed(Side::Server, &answer, t0 + Duration::from_millis(31))
             .unwrap();
         let stats = s.stats();
