@@ -4,6 +4,9 @@
 # through it. Instruction counts do not move with the machine's load, so
 # they compare two builds where TPS on two shared cores cannot; they leave
 # out the kernel's share (the relaying syscalls), which callgrind cannot see.
+# Besides the total, the relay thread's own share: the main thread, which
+# runs the relay's single-threaded runtime (the client waits on it; the
+# analysis pipeline's thread works beside it).
 #
 #   cargo build --release --bin sqlsift
 #   bash bench/proxy_instructions.sh [BINARY…]      # default: target/release/sqlsift
@@ -27,13 +30,13 @@ WORKDIR=${WORKDIR:-/tmp/sqlsift-proxy-instructions}
 command -v valgrind >/dev/null || { echo "needs valgrind" >&2; exit 2; }
 mkdir -p "$WORKDIR"
 
-echo "| binary | protocol | instructions / transaction |"
-echo "|---|---|---:|"
+echo "| binary | protocol | instructions / transaction | of which the relay thread |"
+echo "|---|---|---:|---:|"
 for bin in "$@"; do
   [ -x "$bin" ] || { echo "not an executable: $bin" >&2; exit 2; }
   for mode in $MODES; do
     rm -f "$WORKDIR"/callgrind.*
-    valgrind --tool=callgrind --callgrind-out-file="$WORKDIR/callgrind.%p" \
+    valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$WORKDIR/callgrind.%p" \
       "$bin" proxy --listen "127.0.0.1:$PORT" --upstream "$PGHOST:$PGPORT" \
       >/dev/null 2>"$WORKDIR/proxy.log" &
     proxy=$!
@@ -46,6 +49,7 @@ for bin in "$@"; do
     kill -INT "$proxy"
     wait "$proxy" || true
     ir=$(grep -h '^summary:' "$WORKDIR"/callgrind.* | awk '{ s += $2 } END { print s }')
-    printf '| %s | %s | %d |\n' "$bin" "$mode" $((ir / (8 * TX)))
+    relay=$(grep -h '^summary:' "$WORKDIR"/callgrind.*-01 | awk '{ s += $2 } END { print s }')
+    printf '| %s | %s | %d | %d |\n' "$bin" "$mode" $((ir / (8 * TX))) $((relay / (8 * TX)))
   done
 done

@@ -132,6 +132,13 @@ impl Recorder {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts `n` events dropped before they reached this recorder (a
+    /// proxy's tap that fell behind, say), so the workload's `dropped`
+    /// tells of every event lost, wherever it was lost.
+    pub fn count_dropped(&self, n: u64) {
+        self.counters.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Tells the pipeline that `sessions` ended (call it after their last
     /// events are recorded): their open units of work close now, so their
     /// loops are detected at once and nothing of them is held afterwards.
@@ -190,14 +197,33 @@ impl Interceptor {
     /// # Errors
     /// When the operating system refuses a thread.
     pub fn start(config: InterceptorConfig) -> std::io::Result<Self> {
+        Interceptor::start_with_intake(config, |_| false)
+    }
+
+    /// Starts the background pipeline, which also calls `intake` whenever
+    /// it finds its queue empty, before pausing: a host that gathers events
+    /// in a form of its own (a proxy's tapped bytes, say) turns them into
+    /// events there, recording them through the [`Recorder`] it is given,
+    /// on the pipeline's thread rather than one more thread that wakes on
+    /// its own. `intake` says whether it recorded anything.
+    ///
+    /// # Errors
+    /// When the operating system refuses a thread.
+    pub fn start_with_intake(
+        config: InterceptorConfig,
+        mut intake: impl FnMut(&Recorder) -> bool + Send + 'static,
+    ) -> std::io::Result<Self> {
         let (tx, rx) = sync_channel(config.capacity.max(1));
-        let counters = Arc::new(Counters::default());
-        let shared = counters.clone();
+        let recorder = Recorder {
+            tx,
+            counters: Arc::new(Counters::default()),
+        };
+        let own = recorder.clone();
         let worker = std::thread::Builder::new()
             .name("sqlsift-interceptor".into())
-            .spawn(move || run(&rx, config, &shared))?;
+            .spawn(move || run(&rx, config, &own.counters, || intake(&own)))?;
         Ok(Interceptor {
-            recorder: Recorder { tx, counters },
+            recorder,
             worker: Some(worker),
         })
     }
@@ -249,9 +275,10 @@ impl Drop for Interceptor {
 /// statements a second a 100 µs pause woke the thread 4,500 times a second,
 /// and those context switches cost the relay beside it more than the
 /// analysis did. A 1 ms pause still woke it about once per 30 statements,
-/// mostly to find nothing (the proxy hands over every 128 statements or
-/// 10 ms); at 5 ms pgbench through the proxy gained about 6 % (bench/README.md).
-/// The queue holds far more than 5 ms of traffic.
+/// mostly to find nothing (the proxy then handed over every 128 statements
+/// or 10 ms); at 5 ms pgbench through the proxy gained about 6 %
+/// (bench/README.md). The queue holds far more than 5 ms of traffic, and so
+/// does the proxy's tap queue, which the proxy's intake decodes.
 const MIN_PAUSE: Duration = Duration::from_millis(5);
 const MAX_PAUSE: Duration = Duration::from_millis(20);
 
@@ -260,10 +287,16 @@ const MAX_PAUSE: Duration = Duration::from_millis(20);
 /// It polls the queue, backing off while it is empty, instead of parking on
 /// it: with a parked receiver every `record` pays a futex wake-up, measured
 /// at ≈ 5 µs per statement on the application's thread (bench/README.md).
-fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -> Workload {
+fn run(
+    rx: &Receiver<Message>,
+    config: InterceptorConfig,
+    counters: &Counters,
+    mut intake: impl FnMut() -> bool,
+) -> Workload {
     let mut stager = Stager::new(config.dialect);
     let mut aggregator = Aggregator::new(config.dialect, config.detect);
     let mut pause = Duration::ZERO;
+    let mut taken = false;
     loop {
         let message = match rx.try_recv() {
             Ok(m) => {
@@ -271,6 +304,12 @@ fn run(rx: &Receiver<Message>, config: InterceptorConfig, counters: &Counters) -
                 m
             }
             Err(TryRecvError::Empty) => {
+                // Once per pause: what the intake records is drained first.
+                if !taken && intake() {
+                    taken = true;
+                    continue;
+                }
+                taken = false;
                 pause = (pause * 2).clamp(MIN_PAUSE, MAX_PAUSE);
                 std::thread::sleep(pause);
                 continue;
@@ -512,6 +551,40 @@ mod tests {
             (f.kind, f.loop_size, f.unit_count),
             (FindingKind::NPlusOne, 11, 1)
         );
+    }
+
+    /// The intake runs on the pipeline's own thread when its queue is
+    /// empty, and what it records is aggregated like any other event.
+    #[test]
+    fn the_intake_records_on_the_pipeline_thread() {
+        let (tx, rx) = std::sync::mpsc::channel::<u64>();
+        let calls = Arc::new(AtomicU64::new(0));
+        let counted = calls.clone();
+        let interceptor = Interceptor::start_with_intake(InterceptorConfig::default(), move |r| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            assert_eq!(std::thread::current().name(), Some("sqlsift-interceptor"));
+            let ids: Vec<u64> = rx.try_iter().collect();
+            for &id in &ids {
+                r.record(lookup("tapped", id));
+            }
+            !ids.is_empty()
+        })
+        .unwrap();
+        for id in 1..=5 {
+            tx.send(id).unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let snap = loop {
+            let snap = interceptor.snapshot().unwrap();
+            if snap.events == 5 || std::time::Instant::now() > deadline {
+                break snap;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!((snap.events, snap.recorded), (5, 5));
+        assert!(calls.load(Ordering::Relaxed) >= 1);
+        let w = interceptor.shutdown().unwrap();
+        assert_eq!(w.digests.len(), 1);
     }
 
     #[test]

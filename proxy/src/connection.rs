@@ -2,19 +2,21 @@
 //! requests, the startup message), then the relay in both directions.
 //!
 //! Each direction reads into its own buffer, writes what it read to the
-//! other side unchanged, and only then hands the same bytes to the tap — so
+//! other side unchanged, and only then hands the same bytes to the tap,
+//! which frames them and queues a copy for the decoder's thread — so
 //! analysis never delays a byte, and the bytes a client receives are exactly
 //! the ones the server sent. Authentication passes through like any other
 //! message: the proxy never terminates it.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::message::{FrameError, Initial, initial_len, parse_initial};
-use crate::session::{EventSink, Session, SessionInfo, SessionStats, Side};
+use crate::message::{FrameError, Framer, Initial, initial_len, parse_initial};
+use crate::session::{SessionInfo, SessionStats, Side};
+use crate::tap::{Tap, TapError, TapQueue};
 use crate::traffic::Traffic;
 
 /// What the proxy does with a client's `SSLRequest`.
@@ -57,8 +59,8 @@ pub enum ConnectionError {
 /// How a connection went, for the server's log.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Why the tap stopped decoding while the relay went on.
-    pub tap_error: Option<FrameError>,
+    /// Why the tap stopped while the relay went on.
+    pub tap_error: Option<TapError>,
 }
 
 /// Settings every connection shares.
@@ -82,7 +84,7 @@ pub async fn serve(
     mut client: TcpStream,
     id: u64,
     config: &ConnectionConfig,
-    sink: Arc<dyn EventSink>,
+    taps: &TapQueue,
     traffic: &Traffic,
 ) -> Result<Outcome, ConnectionError> {
     let _ = client.set_nodelay(true);
@@ -114,21 +116,18 @@ pub async fn serve(
                     database: database.map(Arc::from),
                 };
                 let mut upstream = connect(config).await?;
-                let session = Mutex::new(Session::new(info, sink));
                 // However the session ends — closed, failed, or cut off by
                 // the shutdown dropping this future — its end is counted.
-                let _open = OpenSession::new(traffic, Some(&session));
+                let tap = taps.open(id, info);
+                let mut open = OpenSession::new(traffic, Some(&tap));
                 // The startup message (and anything after it) goes on unchanged.
                 write(&mut upstream, &buf, "upstream").await?;
-                let tap = Tap {
-                    session: &session,
-                    error: Mutex::new(None),
-                };
                 // The startup message is untagged: the tap starts after it.
-                tap.feed(Side::Client, &buf[len..]);
+                let mut client_framer = Framer::default();
+                tap.feed(&mut client_framer, Side::Client, &buf[len..]);
                 buf.clear();
-                relay(client, upstream, &tap, buf).await?;
-                let tap_error = tap.error.into_inner().unwrap_or(None);
+                relay(client, upstream, &tap, client_framer, buf).await?;
+                let tap_error = open.close();
                 return Ok(Outcome { tap_error });
             }
         }
@@ -198,60 +197,44 @@ async fn passthrough_tls(
     Ok(Outcome::default())
 }
 
-/// A session counted open in [`Traffic`] until this is dropped, which
-/// counts it ended with its lifetime and its tap's counters (none for TLS
-/// passed through), and tells the tap's sink that the session is over.
+/// A session counted open in [`Traffic`] until it is closed or dropped,
+/// whichever comes first. A tapped session's end is counted by the decoder,
+/// after its last statements (the decoder holds the session's counters);
+/// one passed through as TLS is counted here.
 struct OpenSession<'a> {
     traffic: &'a Traffic,
-    session: Option<&'a Mutex<Session>>,
+    tap: Option<&'a Tap<'a>>,
     started: Instant,
+    closed: bool,
 }
 
 impl<'a> OpenSession<'a> {
-    fn new(traffic: &'a Traffic, session: Option<&'a Mutex<Session>>) -> Self {
+    fn new(traffic: &'a Traffic, tap: Option<&'a Tap<'a>>) -> Self {
         traffic.opened();
         OpenSession {
             traffic,
-            session,
+            tap,
             started: Instant::now(),
+            closed: false,
         }
+    }
+
+    /// Ends the session now; why its tap stopped early, if it did.
+    fn close(&mut self) -> Option<TapError> {
+        self.closed = true;
+        let lifetime = self.started.elapsed();
+        if let Some(tap) = self.tap {
+            return tap.close(lifetime);
+        }
+        self.traffic.closed(lifetime, SessionStats::default());
+        None
     }
 }
 
 impl Drop for OpenSession<'_> {
     fn drop(&mut self) {
-        let stats = self.session.map_or_else(SessionStats::default, |s| {
-            let session = s.lock().unwrap_or_else(PoisonError::into_inner);
-            session.end();
-            session.stats()
-        });
-        self.traffic.closed(self.started.elapsed(), stats);
-    }
-}
-
-/// The tap as both directions share it.
-struct Tap<'a> {
-    session: &'a Mutex<Session>,
-    /// Set when decoding failed: the tap is off from then on.
-    error: Mutex<Option<FrameError>>,
-}
-
-impl Tap<'_> {
-    fn feed(&self, side: Side, data: &[u8]) {
-        if data.is_empty() {
-            return;
-        }
-        let Ok(mut error) = self.error.lock() else {
-            return;
-        };
-        if error.is_some() {
-            return;
-        }
-        let now = Instant::now();
-        if let Ok(mut session) = self.session.lock()
-            && let Err(e) = session.feed(side, data, now)
-        {
-            *error = Some(e);
+        if !self.closed {
+            let _ = self.close();
         }
     }
 }
@@ -261,12 +244,27 @@ async fn relay(
     client: TcpStream,
     upstream: TcpStream,
     tap: &Tap<'_>,
+    client_framer: Framer,
     client_buf: Vec<u8>,
 ) -> Result<(), ConnectionError> {
     let (client_read, client_write) = client.into_split();
     let (upstream_read, upstream_write) = upstream.into_split();
-    let up = pump(client_read, upstream_write, tap, Side::Client, client_buf);
-    let down = pump(upstream_read, client_write, tap, Side::Server, Vec::new());
+    let up = pump(
+        client_read,
+        upstream_write,
+        tap,
+        Side::Client,
+        client_framer,
+        client_buf,
+    );
+    let down = pump(
+        upstream_read,
+        client_write,
+        tap,
+        Side::Server,
+        Framer::default(),
+        Vec::new(),
+    );
     // Either side closing ends the session: PostgreSQL has no half-open use.
     // (`biased`: polled in order, sparing a random draw per wake-up.)
     tokio::select! {
@@ -282,6 +280,7 @@ async fn pump(
     mut to: impl AsyncWrite + Unpin,
     tap: &Tap<'_>,
     side: Side,
+    mut framer: Framer,
     mut buf: Vec<u8>,
 ) -> Result<(), ConnectionError> {
     let (read_side, write_side) = match side {
@@ -304,7 +303,7 @@ async fn pump(
         }
         // Step 2: forward it unchanged, before anything else.
         write(&mut to, &buf[..n], write_side).await?;
-        // Step 3: the tap decodes its copy (never awaits).
-        tap.feed(side, &buf[..n]);
+        // Step 3: the tap queues its copy (never awaits).
+        tap.feed(&mut framer, side, &buf[..n]);
     }
 }

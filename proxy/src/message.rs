@@ -440,16 +440,27 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One protocol message as a peer sends it (for the crate's tests).
+#[cfg(test)]
+pub(crate) fn msg(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![tag];
+    m.extend_from_slice(&u32::try_from(body.len() + 4).unwrap().to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+/// Messages back to back, as one read delivers them (for the crate's tests).
+#[cfg(test)]
+pub(crate) fn msgs(parts: &[(u8, &[u8])]) -> Vec<u8> {
+    parts
+        .iter()
+        .flat_map(|&(tag, body)| msg(tag, body))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn msg(tag: u8, body: &[u8]) -> Vec<u8> {
-        let mut m = vec![tag];
-        m.extend_from_slice(&u32::try_from(body.len() + 4).unwrap().to_be_bytes());
-        m.extend_from_slice(body);
-        m
-    }
 
     #[test]
     fn framer_splits_messages_fed_one_byte_at_a_time_and_skips_unwanted_bodies() {

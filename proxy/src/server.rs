@@ -16,8 +16,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::connection::{ConnectionConfig, ConnectionError, serve};
-use crate::message::FrameError;
-use crate::session::EventSink;
+use crate::tap::{TapError, TapQueue};
 use crate::traffic::Traffic;
 
 /// The proxy's settings.
@@ -38,11 +37,11 @@ pub enum Notice {
         peer: SocketAddr,
         error: ConnectionError,
     },
-    /// The tap stopped decoding a connection (the relay went on).
+    /// The tap stopped analysing a connection (the relay went on).
     TapStopped {
         id: u64,
         peer: SocketAddr,
-        error: FrameError,
+        error: TapError,
     },
     /// Accepting failed; retried after `retry`.
     Accept {
@@ -75,12 +74,13 @@ pub type Log = Arc<dyn Fn(Notice) + Send + Sync>;
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Accepts clients on `listener` and relays each to the upstream, tapping
-/// statements into `sink` and connection counts into `traffic`, until
-/// `shutdown` completes; then closes every connection and returns.
+/// what they exchange into `taps` (for a [`crate::Decoder`]) and
+/// connection counts into `traffic`, until `shutdown` completes; then
+/// closes every connection and returns.
 pub async fn run(
     listener: TcpListener,
     config: ProxyConfig,
-    sink: Arc<dyn EventSink>,
+    taps: Arc<TapQueue>,
     traffic: Arc<Traffic>,
     log: Log,
     shutdown: impl Future<Output = ()>,
@@ -108,14 +108,14 @@ pub async fn run(
         next_id += 1;
         let id = next_id;
         // Step 2: serve it on its own task, ended early by the shutdown signal.
-        let (config, sink, traffic, log) =
-            (config.clone(), sink.clone(), traffic.clone(), log.clone());
+        let (config, taps, traffic, log) =
+            (config.clone(), taps.clone(), traffic.clone(), log.clone());
         let mut stop = stop_rx.clone();
         tasks.spawn(async move {
             let _permit = permit;
             let served = tokio::select! {
                 biased;
-                r = serve(stream, id, &config, sink, &traffic) => r,
+                r = serve(stream, id, &config, &taps, &traffic) => r,
                 _ = stop.wait_for(|s| *s) => return,
             };
             match served {

@@ -1,5 +1,6 @@
-//! The per-connection protocol state machine that turns the tapped traffic
-//! into one [`QueryEvent`] per executed statement.
+//! The per-connection protocol state machine that turns the tapped
+//! messages into one [`QueryEvent`] per executed statement. It runs on the
+//! decoder's thread ([`crate::decoder`]), fed what the relay queued.
 //!
 //! Poolers time whole batches (pgcat in whole milliseconds); the tap matches
 //! each `Execute`, and each statement of a simple `Query`, to its own
@@ -18,10 +19,7 @@ use sqlsift_analyzer::QueryEvent;
 use sqlsift_analyzer::interceptor::Recorder;
 use sqlsift_analyzer::time::Timestamp;
 
-use crate::message::{
-    Backend, FrameError, Framer, Frontend, backend_wants, frontend_wants, param_text,
-    parse_backend, parse_frontend, tag_rows,
-};
+use crate::message::{Backend, Frontend, param_text, parse_backend, parse_frontend, tag_rows};
 
 /// Where the tap sends finished statements. Must not block.
 pub trait EventSink: Send + Sync {
@@ -33,6 +31,13 @@ pub trait EventSink: Send + Sync {
     fn end_session(&self, session: &Arc<str>) {
         let _ = session;
     }
+
+    /// `statements` were executed but not tapped (the tap fell behind).
+    fn dropped(&self, statements: u64);
+
+    /// Everything decoded so far has been recorded: a sink that gathers
+    /// statements hands them on now.
+    fn flush(&self) {}
 }
 
 impl EventSink for Recorder {
@@ -44,6 +49,10 @@ impl EventSink for Recorder {
     /// of work then stays open until the interceptor shuts down.
     fn end_session(&self, session: &Arc<str>) {
         let _ = self.end_sessions(vec![session.clone()]);
+    }
+
+    fn dropped(&self, statements: u64) {
+        self.count_dropped(statements);
     }
 }
 
@@ -125,14 +134,11 @@ pub struct SessionStats {
     pub busy: Duration,
 }
 
-/// The tap of one connection: fed the bytes of both directions, after they
-/// were relayed.
+/// The tap of one connection: fed the messages of both directions, after
+/// they were relayed.
 pub struct Session {
     info: SessionInfo,
     source: Arc<str>,
-    sink: Arc<dyn EventSink>,
-    client: Framer,
-    server: Framer,
     statements: Named<Prepared>,
     portals: Named<Portal>,
     pending: VecDeque<Pending>,
@@ -163,13 +169,10 @@ pub enum Side {
 
 impl Session {
     /// A tap for a session that has just sent its startup message.
-    pub fn new(info: SessionInfo, sink: Arc<dyn EventSink>) -> Self {
+    pub fn new(info: SessionInfo) -> Self {
         Session {
             info,
             source: Arc::from("proxy"),
-            sink,
-            client: Framer::default(),
-            server: Framer::default(),
             statements: Named::default(),
             portals: Named::default(),
             // Authentication ends with a ReadyForQuery of its own.
@@ -189,35 +192,36 @@ impl Session {
         self.stats
     }
 
-    /// The connection closed: tells the sink that nothing more comes.
-    pub fn end(&self) {
-        self.sink.end_session(&self.info.id);
+    /// The session id its events carry.
+    pub fn id(&self) -> &Arc<str> {
+        &self.info.id
     }
 
-    /// Decodes `data`, relayed from `side`, at time `now`.
-    ///
-    /// # Errors
-    /// When the bytes are not the protocol: the tap must then stop (the
-    /// relay need not).
-    pub fn feed(&mut self, side: Side, data: &[u8], now: Instant) -> Result<(), FrameError> {
-        // The framer is borrowed apart from the state its messages update.
+    /// The tap missed messages, and resumes where the server has answered
+    /// every request: nothing is in flight, and what was prepared or bound
+    /// meanwhile is unknown, so nothing held before can be trusted.
+    pub fn resync(&mut self) {
+        self.pending.clear();
+        self.statements = Named::default();
+        self.portals = Named::default();
+        self.copy_in = false;
+        self.idle_txn_since = None;
+    }
+
+    /// Takes one message relayed from `side` at `now` (as
+    /// [`crate::tap::frame`] hands them out), recording into `sink` the
+    /// statements it completes.
+    pub fn on_message(
+        &mut self,
+        side: Side,
+        tag: u8,
+        body: &[u8],
+        now: Instant,
+        sink: &dyn EventSink,
+    ) {
         match side {
-            Side::Client => {
-                let mut framer = std::mem::take(&mut self.client);
-                let r = framer.feed(data, frontend_wants, |tag, body| {
-                    self.on_client(tag, body, now);
-                });
-                self.client = framer;
-                r
-            }
-            Side::Server => {
-                let mut framer = std::mem::take(&mut self.server);
-                let r = framer.feed(data, backend_wants, |tag, body| {
-                    self.on_server(tag, body, now);
-                });
-                self.server = framer;
-                r
-            }
+            Side::Client => self.on_client(tag, body, now),
+            Side::Server => self.on_server(tag, body, now, sink),
         }
     }
 
@@ -313,14 +317,14 @@ impl Session {
         }
     }
 
-    fn on_server(&mut self, tag: u8, body: &[u8], now: Instant) {
+    fn on_server(&mut self, tag: u8, body: &[u8], now: Instant, sink: &dyn EventSink) {
         let Some(msg) = parse_backend(tag, body) else {
             return;
         };
         match msg {
             Backend::CommandComplete(command) => {
                 self.open_or_close_txn(command, true);
-                self.complete(now, tag_rows(command), None);
+                self.complete(now, tag_rows(command), None, sink);
                 self.open_or_close_txn(command, false);
             }
             Backend::EmptyQuery => {
@@ -330,14 +334,14 @@ impl Session {
                 }
                 self.last_done = now;
             }
-            Backend::PortalSuspended => self.complete(now, None, None),
+            Backend::PortalSuspended => self.complete(now, None, None, sink),
             Backend::ParseComplete => {
                 if let Some(Pending::Parse { .. }) = self.pending.front() {
                     self.pending.pop_front();
                 }
             }
             Backend::Error { code, message } => {
-                self.complete(now, None, Some(format!("{code}: {message}")));
+                self.complete(now, None, Some(format!("{code}: {message}")), sink);
                 // The server skips what was sent up to the next Sync (or the rest of a Query).
                 while let Some(
                     Pending::Statement { .. } | Pending::Parse { .. } | Pending::Describe { .. },
@@ -422,7 +426,13 @@ impl Session {
     }
 
     /// Ends the statement at the front of the queue (a `Parse` only ends by failing).
-    fn complete(&mut self, now: Instant, rows: Option<u64>, error: Option<String>) {
+    fn complete(
+        &mut self,
+        now: Instant,
+        rows: Option<u64>,
+        error: Option<String>,
+        sink: &dyn EventSink,
+    ) {
         let (sql, params, sent) = match self.pending.pop_front() {
             Some(Pending::Statement { sql, params, sent }) => (sql, params, sent),
             Some(Pending::Parse { sql, sent }) if error.is_some() => {
@@ -455,7 +465,7 @@ impl Session {
         self.last_done = now;
         self.stats.statements += 1;
         self.stats.busy += took;
-        self.sink.record(event);
+        sink.record(event);
     }
 }
 
@@ -551,6 +561,9 @@ impl<T> Named<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::{FrameError, Framer};
+    use crate::message::{msg, msgs};
+    use crate::tap::frame;
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -560,31 +573,43 @@ mod tests {
         fn record(&self, event: QueryEvent) {
             self.0.lock().unwrap().push(event);
         }
+
+        fn dropped(&self, _statements: u64) {
+            unreachable!("the session never drops");
+        }
     }
 
-    fn msg(tag: u8, body: &[u8]) -> Vec<u8> {
-        let mut m = vec![tag];
-        m.extend_from_slice(&u32::try_from(body.len() + 4).unwrap().to_be_bytes());
-        m.extend_from_slice(body);
-        m
+    /// A session fed bytes as the relay taps them.
+    struct Tapped {
+        session: Session,
+        sink: Arc<Collect>,
     }
 
-    /// Messages back to back, as one read delivers them.
-    fn msgs(parts: &[(u8, &[u8])]) -> Vec<u8> {
-        parts
-            .iter()
-            .flat_map(|&(tag, body)| msg(tag, body))
-            .collect()
+    impl Tapped {
+        fn new(info: SessionInfo, sink: Arc<Collect>) -> Self {
+            Tapped {
+                session: Session::new(info),
+                sink,
+            }
+        }
+
+        /// Frames `data` (whole messages) from `side` into the session.
+        fn feed(&mut self, side: Side, data: &[u8], now: Instant) -> Result<(), FrameError> {
+            let Tapped { session, sink } = self;
+            frame(&mut Framer::default(), side, data, |tag, body| {
+                session.on_message(side, tag, body, now, &**sink);
+            })
+        }
     }
 
-    fn session() -> (Session, Arc<Collect>) {
+    fn session() -> (Tapped, Arc<Collect>) {
         let sink = Arc::new(Collect::default());
         let info = SessionInfo {
             id: Arc::from("proxy:1"),
             user: Some(Arc::from("web")),
             database: None,
         };
-        let mut s = Session::new(info, sink.clone());
+        let mut s = Tapped::new(info, sink.clone());
         // The end of authentication.
         s.feed(Side::Server, &msg(b'Z', b"I"), Instant::now())
             .unwrap();
@@ -630,7 +655,7 @@ mod tests {
             user: None,
             database: None,
         };
-        let mut s = Session::new(info, sink.clone());
+        let mut s = Tapped::new(info, sink.clone());
         let t0 = Instant::now();
         s.feed(Side::Client, &msg(b'Q', b"SELECT 1\0"), t0).unwrap();
         let answer = msgs(&[
@@ -641,6 +666,36 @@ mod tests {
         ]);
         s.feed(Side::Server, &answer, t0).unwrap();
         assert_eq!(sink.0.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_resync_forgets_what_was_in_flight_and_prepared() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let before = msgs(&[(b'P', b"\0SELECT $1\0\0\0"), (b'Q', b"SELECT 1\0")]);
+        s.feed(Side::Client, &before, t0).unwrap();
+        // The tap missed the rest of that exchange.
+        s.session.resync();
+        let answer = msgs(&[(b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        // The unnamed statement prepared before the gap may have been
+        // replaced during it: its executions are not guessed at.
+        let run = msgs(&[
+            (b'B', b"\0\0\0\0\0\x01\0\0\0\x017\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'S', b""),
+        ]);
+        s.feed(Side::Client, &run, t0).unwrap();
+        let answer = msgs(&[(b'2', b""), (b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        assert!(sink.0.lock().unwrap().is_empty());
+        // What comes after is tapped as usual.
+        s.feed(Side::Client, &msg(b'Q', b"SELECT 3\0"), t0).unwrap();
+        let answer = msgs(&[(b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events.iter().map(|e| e.sql.as_str()).collect();
+        assert_eq!(got, ["SELECT 3"]);
     }
 
     #[test]
@@ -804,7 +859,7 @@ mod tests {
             .map(|e| (e.sql.as_str(), e.error.is_some()))
             .collect();
         assert_eq!(got, [("SELECT nope", true), ("SELECT 3", false)]);
-        assert_eq!(s.stats().statements, 2);
+        assert_eq!(s.session.stats().statements, 2);
     }
 
     #[test]
@@ -823,7 +878,7 @@ mod tests {
         let answer = msgs(&[(b'C', b"COMMIT\0"), (b'Z', b"I")]);
         s.feed(Side::Server, &answer, t0 + Duration::from_millis(31))
             .unwrap();
-        let stats = s.stats();
+        let stats = s.session.stats();
         assert_eq!(stats.idle_in_transaction, Duration::from_millis(30));
         assert_eq!((stats.statements, stats.transactions), (2, 1));
     }

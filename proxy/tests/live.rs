@@ -13,19 +13,24 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use sqlsift_analyzer::detect::FindingKind;
-use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig, Snapshot};
+use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig, Recorder, Snapshot};
 use sqlsift_analyzer::{Dialect, QueryEvent};
-use sqlsift_proxy::{ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic};
+use sqlsift_proxy::{
+    ConnectionConfig, Decoder, EventSink, Notice, ProxyConfig, TapQueue, TlsMode, Traffic,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
-/// A proxy running in the test's runtime, recording into its own interceptor.
+/// A proxy running in the test's runtime, decoded into its own interceptor
+/// (as its intake, like the proxy command does).
 struct Proxy {
     port: u16,
     upstream: String,
     interceptor: Interceptor,
+    decoder: Arc<Mutex<Decoder>>,
+    tee: Arc<Tee>,
     traffic: Arc<Traffic>,
     notices: Arc<Mutex<Vec<String>>>,
     stop: Option<oneshot::Sender<()>>,
@@ -33,12 +38,14 @@ struct Proxy {
 }
 
 impl Proxy {
-    /// Stops accepting, closes every connection, waits for the server to end.
+    /// Stops accepting, closes every connection, waits for the server to
+    /// end and decodes what its connections' taps still queued.
     async fn stop(mut self) -> Interceptor {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         (&mut self.task).await.unwrap();
+        pass(&self.decoder, &self.tee, &self.interceptor.recorder());
         self.interceptor
     }
 
@@ -57,8 +64,8 @@ impl Proxy {
     }
 
     /// Waits until the pipeline's snapshot satisfies `ok` (events are
-    /// recorded just after their bytes are relayed, so a client may see its
-    /// answer first).
+    /// decoded from the relayed bytes a pass of the decoder later, so a
+    /// client sees its answer first).
     async fn snapshot_until(&self, ok: impl Fn(&Snapshot) -> bool) -> Snapshot {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
@@ -72,16 +79,34 @@ impl Proxy {
 }
 
 /// Events also kept in order, for assertions on single statements.
+#[derive(Default)]
 struct Tee {
-    recorder: sqlsift_analyzer::interceptor::Recorder,
     events: Mutex<Vec<QueryEvent>>,
 }
 
-impl EventSink for Tee {
+/// The decoder's sink for one pass: the tee, and the pipeline's recorder.
+struct TeeInto<'a> {
+    tee: &'a Tee,
+    recorder: &'a Recorder,
+}
+
+impl EventSink for TeeInto<'_> {
     fn record(&self, event: QueryEvent) {
-        self.events.lock().unwrap().push(event.clone());
+        self.tee.events.lock().unwrap().push(event.clone());
         self.recorder.record(event);
     }
+
+    fn end_session(&self, session: &Arc<str>) {
+        let _ = self.recorder.end_sessions(vec![session.clone()]);
+    }
+
+    fn dropped(&self, statements: u64) {
+        self.recorder.count_dropped(statements);
+    }
+}
+
+fn pass(decoder: &Mutex<Decoder>, tee: &Tee, recorder: &Recorder) -> bool {
+    decoder.lock().unwrap().pass(&TeeInto { tee, recorder })
 }
 
 async fn connect(config: &Config) -> Client {
@@ -116,20 +141,25 @@ fn upstream() -> Option<String> {
 
 async fn start(tls: TlsMode) -> Option<(Proxy, Arc<Tee>)> {
     let upstream = upstream()?;
-    let interceptor = Interceptor::start(InterceptorConfig {
-        dialect: Dialect::PostgreSql,
-        ..InterceptorConfig::default()
-    })
+    let traffic = Arc::new(Traffic::default());
+    let taps = Arc::new(TapQueue::default());
+    let decoder = Arc::new(Mutex::new(Decoder::new(taps.clone(), traffic.clone())));
+    let tee = Arc::new(Tee::default());
+    let interceptor = Interceptor::start_with_intake(
+        InterceptorConfig {
+            dialect: Dialect::PostgreSql,
+            ..InterceptorConfig::default()
+        },
+        {
+            let (decoder, tee) = (decoder.clone(), tee.clone());
+            move |recorder| pass(&decoder, &tee, recorder)
+        },
+    )
     .unwrap();
-    let tee = Arc::new(Tee {
-        recorder: interceptor.recorder(),
-        events: Mutex::new(Vec::new()),
-    });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let notices = Arc::new(Mutex::new(Vec::new()));
     let log_to = notices.clone();
-    let traffic = Arc::new(Traffic::default());
     let (stop, stopped) = oneshot::channel::<()>();
     let config = ProxyConfig {
         connection: ConnectionConfig {
@@ -141,7 +171,7 @@ async fn start(tls: TlsMode) -> Option<(Proxy, Arc<Tee>)> {
     let task = tokio::spawn(sqlsift_proxy::run(
         listener,
         config,
-        tee.clone(),
+        taps,
         traffic.clone(),
         Arc::new(move |n: Notice| log_to.lock().unwrap().push(n.to_string())),
         async {
@@ -153,6 +183,8 @@ async fn start(tls: TlsMode) -> Option<(Proxy, Arc<Tee>)> {
             port,
             upstream,
             interceptor,
+            decoder,
+            tee: tee.clone(),
             traffic,
             notices,
             stop: Some(stop),
@@ -473,8 +505,13 @@ async fn an_n_plus_one_loop_through_the_proxy_is_reported() {
             .await
             .unwrap();
     }
+    // The decoder takes the taps' queue in passes: wait for the whole loop.
     let snap = proxy
-        .snapshot_until(|s| s.findings.iter().any(|f| f.kind == FindingKind::NPlusOne))
+        .snapshot_until(|s| {
+            s.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::NPlusOne && f.loop_size >= 10)
+        })
         .await;
     let loops: Vec<_> = snap
         .findings
@@ -601,7 +638,7 @@ async fn an_unreachable_upstream_is_one_log_line() {
             },
             max_connections: 4,
         },
-        Arc::new(proxy.interceptor.recorder()),
+        Arc::new(TapQueue::default()),
         Arc::new(Traffic::default()),
         Arc::new(move |n: Notice| log_to.lock().unwrap().push(n.to_string())),
         async {

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlsift_analyzer::QueryEvent;
-use sqlsift_proxy::{ConnectionConfig, EventSink, Notice, ProxyConfig, TlsMode, Traffic};
+use sqlsift_proxy::{
+    ConnectionConfig, Decoder, EventSink, Notice, ProxyConfig, TapQueue, TlsMode, Traffic,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -22,6 +24,10 @@ impl EventSink for Ends {
     fn end_session(&self, session: &Arc<str>) {
         self.0.lock().unwrap().push(session.to_string());
     }
+
+    fn dropped(&self, _statements: u64) {
+        unreachable!("no statements are sent");
+    }
 }
 
 /// A `StartupMessage` (protocol 3.0) for user `u`.
@@ -35,9 +41,16 @@ fn startup() -> Vec<u8> {
     m
 }
 
-/// Polls `traffic` until `done` holds (or a few seconds pass).
-async fn wait_for(traffic: &Traffic, done: impl Fn(&sqlsift_proxy::ConnectionStats) -> bool) {
+/// Runs decoder passes into `ends` until `traffic` satisfies `done` (or a
+/// few seconds pass): the decoder counts sessions ended.
+async fn wait_for(
+    traffic: &Traffic,
+    decoder: &mut Decoder,
+    ends: &Ends,
+    done: impl Fn(&sqlsift_proxy::ConnectionStats) -> bool,
+) {
     for _ in 0..300 {
+        decoder.pass(ends);
         if done(&traffic.counts()) {
             return;
         }
@@ -69,7 +82,9 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let traffic = Arc::new(Traffic::default());
-    let ends = Arc::new(Ends::default());
+    let taps = Arc::new(TapQueue::default());
+    let mut decoder = Decoder::new(taps.clone(), traffic.clone());
+    let ends = Ends::default();
     let (stop, stopped) = oneshot::channel::<()>();
     let proxy = tokio::spawn(sqlsift_proxy::run(
         listener,
@@ -80,7 +95,7 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
             },
             max_connections: 8,
         },
-        ends.clone(),
+        taps,
         traffic.clone(),
         Arc::new(|_: Notice| {}),
         async {
@@ -91,14 +106,21 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
     // A session whose upstream resets ends with an error, and is counted ended.
     let mut first = TcpStream::connect(addr).await.unwrap();
     first.write_all(&startup()).await.unwrap();
-    wait_for(&traffic, |c| c.sessions == 1 && c.ended == 1).await;
+    wait_for(&traffic, &mut decoder, &ends, |c| {
+        c.sessions == 1 && c.ended == 1
+    })
+    .await;
 
     // A session still open when the proxy shuts down is counted ended too.
     let mut second = TcpStream::connect(addr).await.unwrap();
     second.write_all(&startup()).await.unwrap();
-    wait_for(&traffic, |c| c.sessions == 2 && c.open() == 1).await;
+    wait_for(&traffic, &mut decoder, &ends, |c| {
+        c.sessions == 2 && c.open() == 1
+    })
+    .await;
     stop.send(()).unwrap();
     proxy.await.unwrap();
+    decoder.pass(&ends);
     let counts = traffic.counts();
     assert_eq!((counts.sessions, counts.ended, counts.open()), (2, 2, 0));
     assert!(counts.lifetime_min.is_some());

@@ -15,7 +15,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -25,8 +25,8 @@ use sqlsift_analyzer::store::{Store, StoreOptions};
 use sqlsift_analyzer::workload::Workload;
 use sqlsift_analyzer::{Dialect, QueryEvent};
 use sqlsift_proxy::{
-    ConnectionAdvice, ConnectionConfig, ConnectionStats, EventSink, Notice, ProxyConfig, TlsMode,
-    Traffic,
+    ConnectionAdvice, ConnectionConfig, ConnectionStats, Decoder, EventSink, Notice, ProxyConfig,
+    TapQueue, TlsMode, Traffic,
 };
 
 use crate::cli::{ProxyArgs, SortKey};
@@ -40,16 +40,13 @@ use live::Live;
 /// Events queued for the JSONL writer before new ones are dropped.
 const JSONL_QUEUE: usize = 65_536;
 
-/// Events the taps gather before handing them to the pipeline as one entry
-/// of its queue, and the queue's length in such batches (so at most
-/// `BATCH * BATCHES_QUEUED` events wait). One queue operation per statement,
-/// and the pipeline thread freeing what the relay thread allocated one
-/// event at a time, showed in profiles under pgbench.
+/// Events the decoder gathers before handing them to the pipeline as one
+/// entry of its queue (it also hands over what it has after each pass), and
+/// the queue's length in such batches (so at most `BATCH * BATCHES_QUEUED`
+/// events wait). One queue operation per statement showed in profiles
+/// under pgbench.
 const BATCH: usize = 128;
 const BATCHES_QUEUED: usize = 1024;
-/// How often a partial batch is handed over anyway, so analysis is never
-/// more than this behind a quiet proxy.
-const HAND_OVER: Duration = Duration::from_millis(10);
 
 pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
     // Files first, so a bad path fails before any client is accepted.
@@ -73,7 +70,6 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
         })
         .transpose()?;
     let runtime = runtime(args.threads).context("cannot start the async runtime")?;
-    let interceptor = Interceptor::start(interceptor_config(config))?;
     let writer = jsonl.map(JsonlWriter::start).transpose()?;
     let (console, updates) = if args.tui {
         if !std::io::stdout().is_terminal() {
@@ -85,15 +81,18 @@ pub fn run(args: &ProxyArgs, config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         (None, None)
     };
+    let traffic = Arc::new(Traffic::default());
+    let taps = Arc::new(TapQueue::default());
     let capture = Arc::new(Capture {
-        recorder: RwLock::new(interceptor.recorder()),
+        taps: taps.clone(),
+        decoder: Mutex::new(Decoder::new(taps, traffic.clone())),
         pending: Mutex::new(Pending::default()),
         jsonl: writer.as_ref().map(|w| w.tx.clone()),
         jsonl_dropped: AtomicU64::new(0),
         live: console.is_some().then(Live::default),
         console,
     });
-    let traffic = Arc::new(Traffic::default());
+    let interceptor = capture.start_pipeline(config)?;
     let workload = if let Some(updates) = &updates {
         let (capture, traffic) = (capture.clone(), traffic.clone());
         with_console(&args.listen, updates, |stop| {
@@ -181,7 +180,7 @@ async fn serve(
             },
             max_connections: args.max_connections,
         },
-        capture.clone(),
+        capture.taps.clone(),
         Arc::clone(&traffic),
         Arc::new(|n: Notice| say(&n.to_string())),
         shutdown,
@@ -190,18 +189,13 @@ async fn serve(
     let mut flush = tokio::time::interval(Duration::from_secs(args.flush_secs.max(1)));
     flush.tick().await;
     let mut refresh = tokio::time::interval(REFRESH);
-    let mut hand_over = tokio::time::interval(HAND_OVER);
-    hand_over.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(proxy);
     loop {
         tokio::select! {
             r = &mut proxy => { r?; break; }
-            _ = hand_over.tick() => capture.hand_over(),
             _ = flush.tick(), if store.is_some() => {
                 // Rotate: new events go to a fresh pipeline; the old one's workload is saved.
-                capture.hand_over();
-                let next = Interceptor::start(interceptor_config(config))?;
-                *capture.recorder.write().unwrap_or_else(PoisonError::into_inner) = next.recorder();
+                let next = capture.start_pipeline(config)?;
                 let old = std::mem::replace(&mut interceptor, next);
                 if let Some(store) = store.as_mut() {
                     save(store, old, traffic.rotate(), capture.live.as_ref())?;
@@ -209,7 +203,6 @@ async fn serve(
             }
             _ = refresh.tick(), if capture.console.is_some() => {
                 // The snapshot waits for the pipeline's queue: off the relay's thread.
-                capture.hand_over();
                 let recorder = interceptor.recorder();
                 let snapshot = tokio::task::spawn_blocking(move || recorder.snapshot()).await.ok().flatten();
                 if let (Some(now), Some(console), Some(live)) = (snapshot, &capture.console, &capture.live) {
@@ -220,7 +213,8 @@ async fn serve(
             }
         }
     }
-    capture.hand_over();
+    // The connections' last statements, still in the taps' queue.
+    capture.intake(&interceptor.recorder());
     let Some(store) = store.as_mut() else {
         let mut workload = interceptor
             .shutdown()
@@ -411,11 +405,14 @@ struct ConsoleFeed {
     linter: sqlsift_rules::Linter,
 }
 
-/// The sink the proxy's taps record into: the current pipeline, and the
-/// JSONL writer's queue. Neither ever blocks the relay.
+/// What the proxy's taps feed: the decoder of their queue, run as the
+/// pipeline's intake, and what it decodes goes to: the pipeline, the JSONL
+/// writer's queue and the console. None of it ever blocks the relay.
 struct Capture {
-    /// Swapped for a fresh pipeline's at each store rotation.
-    recorder: RwLock<Recorder>,
+    /// The queue the relay's taps write into.
+    taps: Arc<TapQueue>,
+    /// Shared by the pipelines a store rotation starts one after another.
+    decoder: Mutex<Decoder>,
     /// What the pipeline has not been handed yet (see [`BATCH`]).
     pending: Mutex<Pending>,
     jsonl: Option<SyncSender<QueryEvent>>,
@@ -426,29 +423,6 @@ struct Capture {
     console: Option<ConsoleFeed>,
 }
 
-impl EventSink for Capture {
-    fn record(&self, event: QueryEvent) {
-        if let Some(tx) = &self.jsonl
-            && let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-                tx.try_send(event.clone())
-        {
-            self.jsonl_dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        if let Some(live) = &self.live {
-            live.push(&event);
-        }
-        let mut pending = self.pending();
-        pending.events.push(event);
-        if pending.events.len() >= BATCH {
-            self.send(&mut pending);
-        }
-    }
-
-    fn end_session(&self, session: &Arc<str>) {
-        self.pending().ended.push(session.clone());
-    }
-}
-
 /// Statements, and ends of sessions, not yet handed to the pipeline.
 #[derive(Default)]
 struct Pending {
@@ -457,28 +431,80 @@ struct Pending {
     ended: Vec<Arc<str>>,
 }
 
+impl Pending {
+    /// Hands what was gathered so far to `recorder`'s pipeline. (Ends of
+    /// sessions a full queue turned away stay, for the next time.)
+    fn send(&mut self, recorder: &Recorder) {
+        if !self.events.is_empty() {
+            let events = std::mem::replace(&mut self.events, Vec::with_capacity(BATCH));
+            recorder.record_all(None, events);
+        }
+        if let Err(back) = recorder.end_sessions(std::mem::take(&mut self.ended)) {
+            self.ended = back;
+        }
+    }
+}
+
 impl Capture {
-    /// Hands what was gathered so far to the pipeline.
-    fn hand_over(&self) {
-        self.send(&mut self.pending());
+    /// A pipeline that decodes the taps' queue as its intake.
+    fn start_pipeline(self: &Arc<Self>, config: &Config) -> std::io::Result<Interceptor> {
+        let capture = self.clone();
+        Interceptor::start_with_intake(interceptor_config(config), move |recorder| {
+            capture.intake(recorder)
+        })
+    }
+
+    /// One decoder pass into `recorder`'s pipeline; whether it found anything.
+    fn intake(&self, recorder: &Recorder) -> bool {
+        self.decoder
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pass(&Feed {
+                capture: self,
+                recorder,
+            })
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    /// Sends with the lock held (the queue never blocks), so two threads
-    /// handing over cannot reorder a session's statements and its end.
-    fn send(&self, pending: &mut Pending) {
-        let recorder = self.recorder.read().unwrap_or_else(PoisonError::into_inner);
-        if !pending.events.is_empty() {
-            let events = std::mem::replace(&mut pending.events, Vec::with_capacity(BATCH));
-            recorder.record_all(None, events);
+/// The decoder's sink during one pass: the capture, into one pipeline.
+struct Feed<'a> {
+    capture: &'a Capture,
+    recorder: &'a Recorder,
+}
+
+impl EventSink for Feed<'_> {
+    fn record(&self, event: QueryEvent) {
+        let capture = self.capture;
+        if let Some(tx) = &capture.jsonl
+            && let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+                tx.try_send(event.clone())
+        {
+            capture.jsonl_dropped.fetch_add(1, Ordering::Relaxed);
         }
-        // A full queue hands the ends back: they go with the next batch.
-        if let Err(back) = recorder.end_sessions(std::mem::take(&mut pending.ended)) {
-            pending.ended = back;
+        if let Some(live) = &capture.live {
+            live.push(&event);
         }
+        let mut pending = capture.pending();
+        pending.events.push(event);
+        if pending.events.len() >= BATCH {
+            pending.send(self.recorder);
+        }
+    }
+
+    fn end_session(&self, session: &Arc<str>) {
+        self.capture.pending().ended.push(session.clone());
+    }
+
+    fn dropped(&self, statements: u64) {
+        self.recorder.count_dropped(statements);
+    }
+
+    fn flush(&self) {
+        self.capture.pending().send(self.recorder);
     }
 }
 
