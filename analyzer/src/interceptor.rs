@@ -10,7 +10,7 @@
 //! whole workload (for a report or a [`crate::store::Store`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -90,6 +90,9 @@ struct Batch {
 struct Counters {
     recorded: AtomicU64,
     dropped: AtomicU64,
+    /// The pipeline has stopped taking events: recorders count them as
+    /// dropped without queueing them.
+    closed: AtomicBool,
 }
 
 /// A cheap, cloneable handle that records events from any thread.
@@ -103,6 +106,10 @@ impl Recorder {
     /// Queues `event` for analysis, or drops and counts it when the queue is
     /// full (or the interceptor has shut down). Never blocks.
     pub fn record(&self, event: QueryEvent) {
+        if self.counters.closed.load(Ordering::Acquire) {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         match self.tx.try_send(Message::Event(event)) {
             Ok(()) => {
                 self.counters.recorded.fetch_add(1, Ordering::Relaxed);
@@ -119,6 +126,10 @@ impl Recorder {
     pub fn record_all(&self, session: Option<&Arc<str>>, events: Vec<QueryEvent>) {
         let n = events.len() as u64;
         if n == 0 {
+            return;
+        }
+        if self.counters.closed.load(Ordering::Acquire) {
+            self.counters.dropped.fetch_add(n, Ordering::Relaxed);
             return;
         }
         let batch = Batch {
@@ -349,9 +360,13 @@ fn run(
         }
     }
     // Recorders raced the stop: what they queued behind it was counted as
-    // recorded but will not be aggregated. Count it as dropped instead. (A
-    // send landing between this drain and the queue's end as `rx` goes — a
-    // window of nanoseconds — would stay counted as recorded.)
+    // recorded but will not be aggregated. From here on they drop and count
+    // instead of queueing; what they queued before they saw that is counted
+    // as dropped below, once the last units are closed. (Only a recorder
+    // paused between its check and its send for all of that time could
+    // still land an event counted as recorded.)
+    counters.closed.store(true, Ordering::Release);
+    let workload = aggregator.finish();
     let late: u64 = rx
         .try_iter()
         .map(|m| match m {
@@ -362,7 +377,7 @@ fn run(
         .sum();
     counters.recorded.fetch_sub(late, Ordering::Relaxed);
     counters.dropped.fetch_add(late, Ordering::Relaxed);
-    aggregator.finish()
+    workload
 }
 
 fn add(stager: &mut Stager, aggregator: &mut Aggregator, e: QueryEvent) {
