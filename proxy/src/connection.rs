@@ -119,7 +119,7 @@ pub async fn serve(
                 // However the session ends — closed, failed, or cut off by
                 // the shutdown dropping this future — its end is counted.
                 let tap = taps.open(id, info);
-                let mut open = OpenSession::new(traffic, Some(&tap));
+                let _open = OpenSession::new(traffic, Some(&tap));
                 // The startup message (and anything after it) goes on unchanged.
                 write(&mut upstream, &buf, "upstream").await?;
                 // The startup message is untagged: the tap starts after it.
@@ -127,8 +127,9 @@ pub async fn serve(
                 tap.feed(&mut client_framer, Side::Client, &buf[len..]);
                 buf.clear();
                 relay(client, upstream, &tap, client_framer, buf).await?;
-                let tap_error = open.close();
-                return Ok(Outcome { tap_error });
+                return Ok(Outcome {
+                    tap_error: tap.error(),
+                });
             }
         }
     }
@@ -197,15 +198,14 @@ async fn passthrough_tls(
     Ok(Outcome::default())
 }
 
-/// A session counted open in [`Traffic`] until it is closed or dropped,
-/// whichever comes first. A tapped session's end is counted by the decoder,
-/// after its last statements (the decoder holds the session's counters);
-/// one passed through as TLS is counted here.
+/// A session counted open in [`Traffic`] until this is dropped. A tapped
+/// session's end is counted by the decoder, after its last statements (the
+/// decoder holds the session's counters); one passed through as TLS is
+/// counted here.
 struct OpenSession<'a> {
     traffic: &'a Traffic,
     tap: Option<&'a Tap<'a>>,
     started: Instant,
-    closed: bool,
 }
 
 impl<'a> OpenSession<'a> {
@@ -215,26 +215,16 @@ impl<'a> OpenSession<'a> {
             traffic,
             tap,
             started: Instant::now(),
-            closed: false,
         }
-    }
-
-    /// Ends the session now; why its tap stopped early, if it did.
-    fn close(&mut self) -> Option<TapError> {
-        self.closed = true;
-        let lifetime = self.started.elapsed();
-        if let Some(tap) = self.tap {
-            return tap.close(lifetime);
-        }
-        self.traffic.closed(lifetime, SessionStats::default());
-        None
     }
 }
 
 impl Drop for OpenSession<'_> {
     fn drop(&mut self) {
-        if !self.closed {
-            let _ = self.close();
+        let lifetime = self.started.elapsed();
+        match self.tap {
+            Some(tap) => tap.close(lifetime),
+            None => self.traffic.closed(lifetime, SessionStats::default()),
         }
     }
 }

@@ -215,20 +215,24 @@ impl Tap<'_> {
         }
     }
 
-    /// The connection closed after `lifetime`: the last record of the
-    /// session (queued even when the queue is full: it is small, and the
-    /// decoder lets the session go on it).
-    /// Call it once: nothing of the session may be fed after it.
-    pub fn close(&self, lifetime: Duration) -> Option<TapError> {
-        self.queue.lock().records.push(Record::Closed {
-            conn: self.conn,
-            lifetime,
-        });
+    /// Why the tap stopped, if it did.
+    pub fn error(&self) -> Option<TapError> {
         self.state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .error
             .clone()
+    }
+
+    /// The connection closed after `lifetime`: the last record of the
+    /// session (queued even when the queue is full: it is small, and the
+    /// decoder lets the session go on it). Call it once: nothing of the
+    /// session may be fed after it.
+    pub fn close(&self, lifetime: Duration) {
+        self.queue.lock().records.push(Record::Closed {
+            conn: self.conn,
+            lifetime,
+        });
     }
 }
 
@@ -300,7 +304,8 @@ mod tests {
         // Split mid-message: the framer carries the rest over.
         tap.feed(&mut server, Side::Server, &answer[..40]);
         tap.feed(&mut server, Side::Server, &answer[40..]);
-        assert_eq!(tap.close(Duration::from_millis(3)), None);
+        assert_eq!(tap.error(), None);
+        tap.close(Duration::from_millis(3));
         let mut batch = Batch::default();
         queue.take(&mut batch);
         assert_eq!(
@@ -356,7 +361,8 @@ mod tests {
         tap.feed(&mut server, Side::Server, &answer);
         tap.feed(&mut client, Side::Client, &query);
         assert_eq!(queue.take_dropped(), 0);
-        assert_eq!(tap.close(Duration::ZERO), Some(TapError::Behind));
+        assert_eq!(tap.error(), Some(TapError::Behind));
+        tap.close(Duration::ZERO);
         queue.take(&mut batch);
         assert!(matches!(batch.records[0], Record::Resync { conn: 7 }));
         assert_eq!(
@@ -377,9 +383,10 @@ mod tests {
         tap.feed(&mut client, Side::Client, &[b'Q', 0, 0, 0, 2]);
         tap.feed(&mut client, Side::Client, &msg(b'Q', b"SELECT 1\0"));
         assert!(matches!(
-            tap.close(Duration::ZERO),
+            tap.error(),
             Some(TapError::Frame(FrameError::BadLength { tag: b'Q', len: 2 }))
         ));
+        tap.close(Duration::ZERO);
         let mut batch = Batch::default();
         queue.take(&mut batch);
         assert!(messages(&batch).is_empty());

@@ -93,15 +93,15 @@ struct TeeInto<'a> {
 impl EventSink for TeeInto<'_> {
     fn record(&self, event: QueryEvent) {
         self.tee.events.lock().unwrap().push(event.clone());
-        self.recorder.record(event);
+        EventSink::record(self.recorder, event);
     }
 
     fn end_session(&self, session: &Arc<str>) {
-        let _ = self.recorder.end_sessions(vec![session.clone()]);
+        EventSink::end_session(self.recorder, session);
     }
 
     fn dropped(&self, statements: u64) {
-        self.recorder.count_dropped(statements);
+        EventSink::dropped(self.recorder, statements);
     }
 }
 
