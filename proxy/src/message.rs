@@ -182,16 +182,19 @@ pub enum Frontend<'a> {
     Query(&'a str),
     /// Prepares `sql` as statement `name` ("" = unnamed), with the parameter
     /// types the client gave (0 = unspecified).
+    ///
+    /// The text is left as bytes: drivers send the same text for every
+    /// execution, and whoever keeps it checks its UTF-8 only when it is new.
     Parse {
         name: &'a str,
-        sql: &'a str,
+        sql: &'a [u8],
         types: Vec<u32>,
     },
     /// Binds parameters to a statement, making a portal.
     Bind {
         portal: &'a str,
         statement: &'a str,
-        params: Vec<Param<'a>>,
+        params: Params<'a>,
     },
     /// Runs a portal, returning at most `max_rows` rows (0: all of them).
     Execute { portal: &'a str, max_rows: u32 },
@@ -216,6 +219,67 @@ pub struct Param<'a> {
     pub value: Option<&'a [u8]>,
 }
 
+/// A `Bind`'s parameter values, still in the message: checked whole when
+/// the message is parsed, decoded as they are read, so a `Bind` costs no
+/// allocation of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params<'a> {
+    /// Format codes, two bytes each: none (all text), one (for every
+    /// parameter) or one per parameter.
+    formats: &'a [u8],
+    count: u16,
+    /// Each value: its length (-1 for NULL), then its bytes.
+    values: &'a [u8],
+}
+
+impl<'a> Params<'a> {
+    /// Reads the format codes and values from `r`; `None` when they are
+    /// malformed (fewer format codes than values, or values cut short).
+    fn read(r: &mut Reader<'a>) -> Option<Self> {
+        let formats = usize::from(r.u16()?);
+        let formats = r.bytes(2 * formats)?;
+        let count = r.u16()?;
+        if formats.len() > 2 && formats.len() < 2 * usize::from(count) {
+            return None;
+        }
+        let start = r.buf;
+        for _ in 0..count {
+            let len = r.u32()?;
+            if len != u32::MAX {
+                r.bytes(len as usize)?;
+            }
+        }
+        let values = &start[..start.len() - r.buf.len()];
+        Some(Params {
+            formats,
+            count,
+            values,
+        })
+    }
+
+    /// The parameters, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Param<'a>> + use<'a> {
+        let Params {
+            formats, values, ..
+        } = *self;
+        let mut r = Reader::new(values);
+        (0..usize::from(self.count)).map(move |i| {
+            let code = match formats.len() {
+                0 => 0,
+                2 => u16::from_be_bytes([formats[0], formats[1]]),
+                _ => u16::from_be_bytes([formats[2 * i], formats[2 * i + 1]]),
+            };
+            // Checked whole by `read`: neither can fail.
+            let len = r.u32().unwrap_or(u32::MAX);
+            let value = (len != u32::MAX).then(|| r.bytes(len as usize).unwrap_or_default());
+            Param {
+                binary: code == 1,
+                value,
+            }
+        })
+    }
+}
+
 /// Client message types whose bodies the tap reads.
 pub fn frontend_wants(tag: u8) -> bool {
     matches!(tag, b'Q' | b'P' | b'B' | b'E' | b'D' | b'C' | b'S')
@@ -228,7 +292,7 @@ pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
         b'Q' => Frontend::Query(r.cstr()?),
         b'P' => {
             let name = r.cstr()?;
-            let sql = r.cstr()?;
+            let sql = r.cstr_bytes()?;
             let n = r.u16()?;
             let types = (0..n).map(|_| r.u32()).collect::<Option<_>>()?;
             Frontend::Parse { name, sql, types }
@@ -236,27 +300,7 @@ pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
         b'B' => {
             let portal = r.cstr()?;
             let statement = r.cstr()?;
-            let formats: Vec<u16> = (0..r.u16()?).map(|_| r.u16()).collect::<Option<_>>()?;
-            let n = usize::from(r.u16()?);
-            let mut params = Vec::with_capacity(n);
-            for i in 0..n {
-                // No codes: all text; one code: for every parameter; else one each.
-                let format = match formats.len() {
-                    0 => 0,
-                    1 => formats[0],
-                    _ => *formats.get(i)?,
-                };
-                let len = r.u32()?;
-                let value = if len == u32::MAX {
-                    None
-                } else {
-                    Some(r.bytes(len as usize)?)
-                };
-                params.push(Param {
-                    binary: format == 1,
-                    value,
-                });
-            }
+            let params = Params::read(&mut r)?;
             Frontend::Bind {
                 portal,
                 statement,
@@ -433,9 +477,14 @@ impl<'a> Reader<'a> {
     }
 
     fn cstr(&mut self) -> Option<&'a str> {
-        let end = self.buf.iter().position(|&b| b == 0)?;
-        let s = std::str::from_utf8(&self.buf[..end]).ok()?;
-        self.buf = &self.buf[end + 1..];
+        std::str::from_utf8(self.cstr_bytes()?).ok()
+    }
+
+    /// A NUL-terminated string's bytes, without the NUL.
+    fn cstr_bytes(&mut self) -> Option<&'a [u8]> {
+        let end = memchr::memchr(0, self.buf)?;
+        let (s, rest) = self.buf.split_at(end);
+        self.buf = &rest[1..];
         Some(s)
     }
 }
@@ -562,6 +611,8 @@ mod tests {
             panic!("not a bind");
         };
         assert_eq!((portal, statement), ("p1", "s1"));
+        let params: Vec<Param> = params.iter().collect();
+        assert_eq!(params.len(), 2);
         assert_eq!(param_text(params[0], 0).as_deref(), Some("42"));
         assert_eq!(param_text(params[1], 23).as_deref(), Some("256"));
         assert_eq!(param_text(params[1], 0).as_deref(), Some("\\x00000100"));
@@ -570,6 +621,22 @@ mod tests {
             value: None,
         };
         assert_eq!(param_text(null, 0), None);
+    }
+
+    #[test]
+    fn one_format_code_applies_to_every_parameter() {
+        let mut body = b"\0\0".to_vec();
+        body.extend_from_slice(&[0, 1, 0, 1]); // one format code: binary
+        body.extend_from_slice(&[0, 2]); // two params
+        body.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 7]);
+        body.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 9]);
+        let Some(Frontend::Bind { params, .. }) = parse_frontend(b'B', &body) else {
+            panic!("not a bind");
+        };
+        let texts: Vec<_> = params.iter().map(|p| param_text(p, 23)).collect();
+        assert_eq!(texts, [Some("7".to_owned()), Some("9".to_owned())]);
+        // A value cut short is malformed.
+        assert_eq!(parse_frontend(b'B', &body[..body.len() - 1]), None);
     }
 
     #[test]

@@ -250,8 +250,12 @@ impl Session {
                 // Drivers re-parse the same text into the unnamed statement
                 // for every execution: keep the text already held.
                 let sql: Arc<str> = match self.statements.get(name) {
-                    Some(held) if *held.sql == *sql => held.sql.clone(),
-                    _ => Arc::from(sql),
+                    Some(held) if held.sql.as_bytes() == sql => held.sql.clone(),
+                    _ => match std::str::from_utf8(sql) {
+                        Ok(sql) => Arc::from(sql),
+                        // Not text: the server refuses it too (its error ends the batch).
+                        Err(_) => return,
+                    },
                 };
                 self.pending.push_back(Pending::Parse {
                     sql: sql.clone(),
@@ -270,7 +274,7 @@ impl Session {
                 let params = params
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| param_text(*p, stmt.types.get(i).copied().unwrap_or(0)))
+                    .map(|(i, p)| param_text(p, stmt.types.get(i).copied().unwrap_or(0)))
                     .collect();
                 self.portals.insert(
                     portal,

@@ -8,6 +8,7 @@ mod n_plus_one;
 pub mod slow;
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 pub use batch_insert::BatchInserts;
@@ -17,7 +18,7 @@ pub use n_plus_one::NPlusOne;
 use crate::dialect::Dialect;
 use crate::digest::Digest;
 use crate::facts::ShapeFacts;
-use crate::normalize::{Fingerprint, FingerprintMap, Normalizer};
+use crate::normalize::{Fingerprint, FingerprintHasher, FingerprintMap, Normalizer};
 use crate::shapes::ShapeCache;
 use crate::units::{Unit, UnitConfig};
 use crate::values::{SlotValues, slot_values};
@@ -253,13 +254,16 @@ impl Detection {
             by_fp.entry(e.fingerprint).or_default().push(i);
         }
         let mut repeated = Vec::new();
+        // Keyed by values hashes (XXH3): hashing them again only costs time.
+        let mut seen: HashMap<u64, usize, BuildHasherDefault<FingerprintHasher>> =
+            HashMap::default();
         for (fp, positions) in by_fp {
             if positions.len() < 2 {
                 continue;
             }
             let facts = digests.get(&fp).and_then(|d| self.facts.get(d));
             let mut distinct: Vec<(u64, usize, u32)> = Vec::new();
-            let mut seen: HashMap<u64, usize> = HashMap::new();
+            seen.clear();
             let mut total_ms = 0.0;
             for &i in &positions {
                 let e = &unit.entries[i];
