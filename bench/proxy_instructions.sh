@@ -12,7 +12,8 @@
 #   bash bench/proxy_instructions.sh [BINARY…]      # default: target/release/sqlsift
 #
 # TX transactions per client (default 1000, 8 clients), MODES the pgbench
-# protocols (default "simple extended"), select-only. Needs valgrind, pgbench
+# protocols (default "simple extended"), BUILTIN the pgbench script (default
+# select-only; tpcb-like runs 7 statements a transaction). Needs valgrind, pgbench
 # and the database the throughput benchmark creates (DB, default sqlsift_bench:
 # run bench/proxy_vs_pgbouncer.sh once, or `pgbench -i -s 10 sqlsift_bench`).
 set -euo pipefail
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/.."
 
 TX=${TX:-1000}
 MODES=${MODES:-simple extended}
+BUILTIN=${BUILTIN:-select-only}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
@@ -44,7 +46,7 @@ for bin in "$@"; do
       pg_isready -h 127.0.0.1 -p "$PORT" -q 2>/dev/null && break
       sleep 0.5
     done
-    pgbench -h 127.0.0.1 -p "$PORT" -U "$PGUSER" -c 8 -j 2 -t "$TX" -n -S -M "$mode" "$DB" \
+    pgbench -h 127.0.0.1 -p "$PORT" -U "$PGUSER" -c 8 -j 2 -t "$TX" -n -b "$BUILTIN" -M "$mode" "$DB" \
       >"$WORKDIR/pgbench.log" 2>&1
     kill -INT "$proxy"
     wait "$proxy" || true

@@ -3,7 +3,8 @@
 # `sqlsift proxy` (full per-statement capture), interleaved round by round so
 # all three see the same machine load, in an order that rotates each round
 # (use a multiple of 3 for ROUNDS). Prints TPS per run and the ratios
-# sqlsift/pgbouncer and sqlsift/direct per mode, and sqlsift's dropped count.
+# sqlsift/pgbouncer and sqlsift/direct per mode, each proxy's CPU time per
+# transaction, and sqlsift's dropped count.
 #
 #   cargo build --release --bin sqlsift
 #   ROUNDS=3 SECS=10 bash bench/proxy_vs_pgbouncer.sh
@@ -60,8 +61,12 @@ if [ "$(id -u)" = 0 ]; then
 else
   pgbouncer -d "$WORKDIR/pgbouncer.ini"
 fi
-"$SQLSIFT" proxy --listen "127.0.0.1:$SQLSIFT_PORT" --upstream "$PGHOST:$PGPORT" \
-  2>"$WORKDIR/sqlsift.log" >/dev/null &
+# Each proxy runs in a session of its own, as a service would: pgbouncer -d
+# daemonizes into one, and with the kernel's autogroup scheduling a proxy
+# left in this script's session would share one CPU group with pgbench
+# (bench/README.md, "Autogroups").
+setsid "$SQLSIFT" proxy --listen "127.0.0.1:$SQLSIFT_PORT" --upstream "$PGHOST:$PGPORT" \
+  2>"$WORKDIR/sqlsift.log" >/dev/null </dev/null &
 SQLSIFT_PID=$!
 cleanup() {
   kill -INT "$SQLSIFT_PID" 2>/dev/null || true
@@ -70,11 +75,28 @@ cleanup() {
 trap cleanup EXIT
 sleep 1
 
-tps() { # port mode protocol → TPS
-  local flag=""
+# Each run also reads the CPU time the proxy's process spent (every thread,
+# from /proc/PID/task/*/schedstat, in ns) and divides it by the
+# transactions the run completed. On two shared cores a run's TPS swings by
+# ±15 % with what else the machine does; CPU time per transaction is the
+# proxy's own cost, which sets the TPS it leaves the others once the cores
+# are saturated, and it moves far less from run to run.
+cpu_ns() { # pid → CPU ns its threads have spent so far
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'
+}
+
+run() { # port mode protocol pid → "TPS<TAB>CPU µs per transaction" (pid 0: none)
+  local flag="" before=0 after=0 out
   [ "$2" = select-only ] && flag="-S"
-  pgbench -h 127.0.0.1 -p "$1" -U "$PGUSER" -c "$CLIENTS" -j "$JOBS" -T "$SECS" \
-    -M "$3" $flag -n "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+  [ "$4" = 0 ] || before=$(cpu_ns "$4")
+  out=$(pgbench -h 127.0.0.1 -p "$1" -U "$PGUSER" -c "$CLIENTS" -j "$JOBS" -T "$SECS" \
+    -M "$3" $flag -n "$DB" 2>/dev/null)
+  [ "$4" = 0 ] || after=$(cpu_ns "$4")
+  awk -v cpu=$((after - before)) -v pid="$4" '
+    /^tps = / { tps = $3 }
+    /^number of transactions actually processed:/ { split($0, f, ": "); n = f[2] + 0 }
+    END { printf "%s\t%s\n", tps, (pid == 0 || n == 0) ? "" : sprintf("%.1f", cpu / 1000 / n) }
+  ' <<<"$out"
 }
 
 order() { # round → the three targets, rotated by the round number
@@ -91,11 +113,11 @@ for round in $(seq 1 "$ROUNDS"); do
       # one (a run inherits the machine state the previous run left).
       for target in $(order "$round"); do
         case $target in
-          direct) port=$PGPORT ;;
-          pgbouncer) port=$BOUNCER_PORT ;;
-          sqlsift) port=$SQLSIFT_PORT ;;
+          direct) port=$PGPORT pid=0 ;;
+          pgbouncer) port=$BOUNCER_PORT pid=$(cat "$WORKDIR/pgbouncer.pid") ;;
+          sqlsift) port=$SQLSIFT_PORT pid=$SQLSIFT_PID ;;
         esac
-        t=$(tps "$port" "$mode" "$proto")
+        t=$(run "$port" "$mode" "$proto" "$pid")
         printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$mode" "$proto" "$target" "$t" | tee -a "$RESULTS"
       done
     done
@@ -108,10 +130,10 @@ echo
 echo "sqlsift's exit summary:"
 head -n 3 "$WORKDIR/sqlsift.log" | sed 's/^/  /'
 echo
-echo "| mode | protocol | direct TPS | pgbouncer TPS | sqlsift TPS | sqlsift / pgbouncer | sqlsift / direct |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| mode | protocol | direct TPS | pgbouncer TPS | sqlsift TPS | sqlsift / pgbouncer | sqlsift / direct | pgbouncer CPU µs/tx | sqlsift CPU µs/tx | CPU sqlsift / pgbouncer |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk -F'\t' '
-  { sum[$2 FS $3 FS $4] += $5; n[$2 FS $3 FS $4]++ }
+  { k = $2 FS $3 FS $4; sum[k] += $5; cpu[k] += $6; n[k]++ }
   END {
     split("select-only tpcb-like", modes, " "); split("simple extended", protos, " ")
     for (m = 1; m <= 2; m++) for (p = 1; p <= 2; p++) {
@@ -119,6 +141,8 @@ awk -F'\t' '
       d = sum[k FS "direct"] / n[k FS "direct"]
       b = sum[k FS "pgbouncer"] / n[k FS "pgbouncer"]
       s = sum[k FS "sqlsift"] / n[k FS "sqlsift"]
-      printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |\n", modes[m], protos[p], d, b, s, s / b, s / d
+      bc = cpu[k FS "pgbouncer"] / n[k FS "pgbouncer"]
+      sc = cpu[k FS "sqlsift"] / n[k FS "sqlsift"]
+      printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f | %.1f | %.2f |\n", modes[m], protos[p], d, b, s, s / b, s / d, bc, sc, sc / bc
     }
   }' "$RESULTS"
