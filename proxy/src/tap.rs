@@ -10,7 +10,8 @@
 //! The queue is bounded. A connection whose messages find it full stops
 //! being tapped and the statements it sends meanwhile are counted as
 //! dropped. It is tapped again from the next point where the server has
-//! answered every request (a `ReadyForQuery` for each `Query` and `Sync`),
+//! answered every request (a `ReadyForQuery` for each `Query` and `Sync`,
+//! but the `Sync`s it ignores while it takes COPY data),
 //! where the decoder can start its state machine afresh
 //! ([`Record::Resync`]).
 
@@ -152,9 +153,37 @@ struct TapState {
     /// Messages are not queued now (the queue was full).
     behind: bool,
     /// Requests (`Query`, `Sync`) the server has not answered yet with a
-    /// `ReadyForQuery`. (A `Sync` sent during COPY FROM STDIN is never
-    /// answered: such a connection, once behind, is not tapped again.)
+    /// `ReadyForQuery`.
     awaiting: u64,
+    /// The last request the client sent (`Q` or `S`).
+    last_request: u8,
+    /// The server takes COPY data and the client has not ended it: the
+    /// server ignores `Sync` meanwhile.
+    copy_in: bool,
+}
+
+impl TapState {
+    /// Counts a message toward [`TapState::awaiting`].
+    fn count(&mut self, side: Side, tag: u8) {
+        match (side, tag) {
+            (Side::Client, b'Q' | b'S') if !self.copy_in => {
+                self.awaiting += 1;
+                self.last_request = tag;
+            }
+            (Side::Client, b'c' | b'f') => self.copy_in = false,
+            // CopyInResponse: the server ignores every `Sync` until the data
+            // ends, those a client pipelined behind the COPY's `Execute`
+            // too. What it still answers: the `Query` that ran the COPY (its
+            // ReadyForQuery follows the data), or in the extended protocol
+            // only the `Sync` the client sends after its data.
+            (Side::Server, b'G') => {
+                self.copy_in = true;
+                self.awaiting = u64::from(self.last_request == b'Q');
+            }
+            (Side::Server, b'Z') => self.awaiting = self.awaiting.saturating_sub(1),
+            _ => {}
+        }
+    }
 }
 
 impl Tap<'_> {
@@ -173,11 +202,7 @@ impl Tap<'_> {
         let mut batch = self.queue.lock();
         let mut dropped = 0;
         let result = frame(framer, side, data, |tag, body| {
-            match (side, tag) {
-                (Side::Client, b'Q' | b'S') => state.awaiting += 1,
-                (Side::Server, b'Z') => state.awaiting = state.awaiting.saturating_sub(1),
-                _ => {}
-            }
+            state.count(side, tag);
             if state.behind {
                 // Resume at a ReadyForQuery that answers the last request,
                 // once the queue has room again (half of it, so as not to
@@ -373,6 +398,52 @@ mod tests {
             batch.records.last(),
             Some(Record::Closed { conn: 7, .. })
         ));
+    }
+
+    #[test]
+    fn the_tap_resumes_after_a_copy_whose_early_sync_the_server_ignored() {
+        let big = msg(b'Q', &[&b"SELECT '"[..], &[b'x'; 4000], b"'\0"].concat());
+        let answer = [msg(b'C', b"SELECT 1\0"), msg(b'Z', b"I")].concat();
+        // libpq's extended COPY: the batch with its Sync, then the data,
+        // CopyDone and another Sync; the server ignores the first Sync.
+        let copy = [
+            msg(b'P', b"\0COPY t FROM STDIN\0\0\0"),
+            msg(b'B', b"\0\0\0\0\0\0\0\0"),
+            msg(b'E', b"\0\0\0\0\0"),
+            msg(b'S', b""),
+        ]
+        .concat();
+        let data = [msg(b'd', b"1\n"), msg(b'c', b""), msg(b'S', b"")].concat();
+        let copied = [msg(b'C', b"COPY 1\0"), msg(b'Z', b"I")].concat();
+        let queue = TapQueue::with_limit(16 * size_of::<Record>());
+        let tap = queue.open(5, info());
+        let (mut client, mut server) = (Framer::default(), Framer::default());
+        // Too big for the queue: behind from here.
+        tap.feed(&mut client, Side::Client, &big);
+        tap.feed(&mut client, Side::Client, &copy);
+        tap.feed(&mut server, Side::Server, &answer);
+        tap.feed(&mut server, Side::Server, &msg(b'G', b"\0\0\0"));
+        tap.feed(&mut client, Side::Client, &data);
+        let mut batch = Batch::default();
+        queue.take(&mut batch);
+        // Only the session's opening: the COPY's first Sync, which the
+        // server ignored, is not awaited, but the one after the data is.
+        assert!(messages(&batch).is_empty());
+        tap.feed(&mut server, Side::Server, &copied);
+        // A simple-protocol COPY, tapped again: its Query is answered after the data.
+        tap.feed(
+            &mut client,
+            Side::Client,
+            &msg(b'Q', b"COPY t FROM STDIN\0"),
+        );
+        tap.feed(&mut server, Side::Server, &msg(b'G', b"\0\0\0"));
+        tap.feed(&mut client, Side::Client, &data[..data.len() - 5]);
+        tap.feed(&mut server, Side::Server, &copied);
+        queue.take(&mut batch);
+        assert!(matches!(batch.records[0], Record::Resync { conn: 5 }));
+        let tags: Vec<u8> = messages(&batch).iter().map(|(t, _)| *t).collect();
+        assert_eq!(tags, b"ZQGcCZ");
+        assert_eq!(queue.take_dropped(), 2);
     }
 
     #[test]
