@@ -103,7 +103,11 @@ fn the_adaptor_records_sql_values_rows_and_durations() {
             .execute("DELETE FROM authors WHERE id = 8", ())
             .await
             .unwrap();
+        assert_eq!(interceptor.snapshot().unwrap().open_units, 1);
     });
+    // The connection, its statements and its rows are gone: its session
+    // ended, and its last unit was analysed without waiting for the shutdown.
+    assert_eq!(interceptor.snapshot().unwrap().open_units, 0);
     let w = interceptor.shutdown().unwrap();
     assert_eq!(
         w.events, 18,

@@ -29,11 +29,22 @@ use crate::time::Timestamp;
 static CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 
 /// Where a connection's statements go, shared with its statements and rows.
-#[derive(Clone)]
-struct Sink {
+type Sink = Arc<SessionSink>;
+
+struct SessionSink {
     recorder: Recorder,
     /// `libsql:<n>`: the unit tracker's session for this connection.
     session: Arc<str>,
+}
+
+/// The connection and every statement and rows it made are gone: no later
+/// statement carries the session's id, so it ends, and its last unit of work
+/// is analysed now rather than held until the interceptor shuts down. (When
+/// the queue is full the notice is lost: the unit then waits for the shutdown.)
+impl Drop for SessionSink {
+    fn drop(&mut self) {
+        let _ = self.recorder.end_sessions(vec![self.session.clone()]);
+    }
 }
 
 /// A statement between its call and its end.
@@ -132,10 +143,10 @@ impl RecordingConnection {
         let n = CONNECTIONS.fetch_add(1, Ordering::Relaxed);
         RecordingConnection {
             inner,
-            sink: Sink {
+            sink: Arc::new(SessionSink {
                 recorder,
                 session: Arc::from(format!("libsql:{n}")),
-            },
+            }),
         }
     }
 

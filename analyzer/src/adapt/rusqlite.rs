@@ -7,8 +7,9 @@
 //! rows, and at the profile event adds one [`QueryEvent`] to a batch.
 //! Batches go to the non-blocking [`Recorder`] at [`BATCH`] statements, at
 //! the first statement to end [`BATCH_AGE`] after the batch began, and when
-//! the hook goes ([`detach`], or the connection closing) — so a snapshot
-//! taken while a connection is idle may miss its last few statements.
+//! the hook goes ([`detach`], or the connection closing; its session ends
+//! then) — so a snapshot taken while a connection is idle may miss its last
+//! few statements.
 //! Fingerprinting and everything else happen on the interceptor's background
 //! thread.
 //!
@@ -152,10 +153,14 @@ impl Tracer {
 }
 
 /// The hook goes (detached, replaced, or its connection closed): what it
-/// gathered goes too.
+/// gathered goes too, and its session ends — no later statement carries its
+/// id — so the session's last unit of work is analysed now, not held until
+/// the interceptor shuts down. (When the queue is full the notice is lost:
+/// the unit then waits for the shutdown.)
 impl Drop for Tracer {
     fn drop(&mut self) {
         self.flush();
+        let _ = self.recorder.end_sessions(vec![self.session.clone()]);
     }
 }
 
@@ -213,6 +218,35 @@ mod tests {
     use crate::detect::FindingKind;
     use crate::interceptor::{Interceptor, InterceptorConfig};
     use crate::{Dialect, Fingerprint, normalize::normalize};
+
+    #[test]
+    fn a_closed_connection_ends_its_session_and_its_loop_is_reported_at_once() {
+        let interceptor = Interceptor::start(InterceptorConfig {
+            dialect: Dialect::Sqlite,
+            ..InterceptorConfig::default()
+        })
+        .unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT)")
+            .unwrap();
+        attach(&mut conn, interceptor.recorder(), Capture::Values).unwrap();
+        // One batch handed over; the loop goes on in the connection's open unit.
+        for id in 0..70 {
+            conn.query_row("SELECT name FROM authors WHERE id = ?1", [id], |_| Ok(()))
+                .unwrap_or(());
+        }
+        let open = interceptor.snapshot().unwrap();
+        assert_eq!((open.events, open.open_units), (BATCH as u64, 1));
+        drop(conn);
+        let snap = interceptor.snapshot().unwrap();
+        assert_eq!((snap.events, snap.open_units), (70, 0));
+        let loop_sizes = snap
+            .findings
+            .iter()
+            .filter_map(|f| (f.kind == FindingKind::NPlusOne).then_some(f.loop_size));
+        assert_eq!(loop_sizes.collect::<Vec<_>>(), [70]);
+        interceptor.shutdown().unwrap();
+    }
 
     fn library(capture: Capture) -> crate::workload::Workload {
         let interceptor = Interceptor::start(InterceptorConfig {
