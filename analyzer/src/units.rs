@@ -180,10 +180,14 @@ impl UnitTracker {
         } else {
             (UnitKind::Session, session.clone())
         };
-        // A new unit: another key, a new transaction, an idle session, or a full unit.
+        // A new unit: another key, a new transaction, an idle session, or a
+        // full unit. A request idle that long is over too: a pooled
+        // connection serves the next request of the same route under the
+        // same tags, and merging the two would count one loop twice over
+        // (a trace id tells requests apart; route and controller tags do not).
         let new_unit = state.key.as_ref() != Some(&key)
             || (begins && key.0 == UnitKind::Transaction)
-            || (idle && key.0 == UnitKind::Session)
+            || (idle && matches!(key.0, UnitKind::Session | UnitKind::Request))
             || state
                 .open
                 .as_ref()
@@ -333,6 +337,9 @@ mod tests {
             ev("SELECT 7", "s1", 502),
             ev("SELECT 8", "s1", 900),
             ev("SELECT 5 /*controller='posts',action='index'*/", "s2", 0),
+            // A pooled connection, idle between two requests of one route.
+            ev("SELECT 9 /*route='/c'*/", "s3", 0),
+            ev("SELECT 9 /*route='/c'*/", "s3", 400),
         ]);
         assert_eq!(
             units,
@@ -343,7 +350,10 @@ mod tests {
                 ("session s1 #4".to_owned(), 1),
                 // The untagged statement right after the request belongs to it.
                 ("request /b on s1 #5".to_owned(), 2),
+                // Two requests, not one: the connection was idle between them.
+                ("request /c on s3 #1".to_owned(), 1),
                 // Still open at the end: closed by `finish`, in name order.
+                ("request /c on s3 #2".to_owned(), 1),
                 ("request posts#index on s2 #1".to_owned(), 1),
                 ("session s1 #6".to_owned(), 1),
             ]
