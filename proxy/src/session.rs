@@ -251,11 +251,16 @@ impl Session {
                 // for every execution: keep the text already held.
                 let sql: Arc<str> = match self.statements.get(name) {
                     Some(held) if held.sql.as_bytes() == sql => held.sql.clone(),
-                    _ => match std::str::from_utf8(sql) {
-                        Ok(sql) => Arc::from(sql),
-                        // Not text: the server refuses it too (its error ends the batch).
-                        Err(_) => return,
-                    },
+                    _ => {
+                        let Ok(sql) = std::str::from_utf8(sql) else {
+                            // Not UTF-8 (a client_encoding other than UTF8):
+                            // the statement is not analysed, and what the name
+                            // held before is no longer what it runs.
+                            self.statements.remove(name);
+                            return;
+                        };
+                        Arc::from(sql)
+                    }
                 };
                 self.pending.push_back(Pending::Parse {
                     sql: sql.clone(),
@@ -269,6 +274,9 @@ impl Session {
                 params,
             } => {
                 let Some(stmt) = self.statements.get(statement) else {
+                    // A statement not analysed: the portal no longer runs
+                    // what it ran before.
+                    self.portals.remove(portal);
                     return;
                 };
                 let params = params
@@ -649,6 +657,38 @@ mod tests {
         let ts = sink.0.lock().unwrap()[0].ts.unwrap().0;
         let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap();
         assert!(ts >= micros(before) - 1_000 && ts <= micros(after), "{ts}");
+    }
+
+    #[test]
+    fn a_statement_re_parsed_as_non_utf8_text_is_not_analysed_as_the_old_one() {
+        let (mut s, sink) = session();
+        let run = |parse: &[u8]| {
+            msgs(&[
+                (b'P', parse),
+                (b'B', b"\0\0\0\0\0\0\0\0"),
+                (b'E', b"\0\0\0\0\0"),
+                (b'S', b""),
+            ])
+        };
+        let done = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
+        let now = Instant::now();
+        for parse in [&b"\0SELECT 1\0\0\0"[..], b"\0SELECT '\xe9'\0\0\0"] {
+            s.feed(Side::Client, &run(parse), now).unwrap();
+            s.feed(Side::Server, &done, now).unwrap();
+        }
+        let sqls: Vec<String> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e.sql.clone())
+            .collect();
+        assert_eq!(sqls, ["SELECT 1"]);
     }
 
     #[test]

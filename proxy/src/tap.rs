@@ -157,8 +157,8 @@ struct TapState {
     awaiting: u64,
     /// The last request the client sent (`Q` or `S`).
     last_request: u8,
-    /// The server takes COPY data and the client has not ended it: the
-    /// server ignores `Sync` meanwhile.
+    /// The server takes COPY data and neither the client has ended it nor
+    /// the server failed it: the server ignores `Sync` meanwhile.
     copy_in: bool,
 }
 
@@ -170,7 +170,9 @@ impl TapState {
                 self.awaiting += 1;
                 self.last_request = tag;
             }
-            (Side::Client, b'c' | b'f') => self.copy_in = false,
+            // The data ended, or the server failed the COPY (it then leaves
+            // copy-in mode and drops whatever data still comes).
+            (Side::Client, b'c' | b'f') | (Side::Server, b'E') => self.copy_in = false,
             // CopyInResponse: the server ignores every `Sync` until the data
             // ends, those a client pipelined behind the COPY's `Execute`
             // too. What it still answers: the `Query` that ran the COPY (its
@@ -178,7 +180,7 @@ impl TapState {
             // only the `Sync` the client sends after its data.
             (Side::Server, b'G') => {
                 self.copy_in = true;
-                self.awaiting = u64::from(self.last_request == b'Q');
+                self.awaiting = u64::from(self.awaiting > 0 && self.last_request == b'Q');
             }
             (Side::Server, b'Z') => self.awaiting = self.awaiting.saturating_sub(1),
             _ => {}
@@ -402,7 +404,7 @@ mod tests {
 
     #[test]
     fn the_tap_resumes_after_a_copy_whose_early_sync_the_server_ignored() {
-        let big = msg(b'Q', &[&b"SELECT '"[..], &[b'x'; 4000], b"'\0"].concat());
+        let big = msg(b'Q', &[&b"SELECT '"[..], &[b'x'; 8000], b"'\0"].concat());
         let answer = [msg(b'C', b"SELECT 1\0"), msg(b'Z', b"I")].concat();
         // libpq's extended COPY: the batch with its Sync, then the data,
         // CopyDone and another Sync; the server ignores the first Sync.
@@ -415,7 +417,7 @@ mod tests {
         .concat();
         let data = [msg(b'd', b"1\n"), msg(b'c', b""), msg(b'S', b"")].concat();
         let copied = [msg(b'C', b"COPY 1\0"), msg(b'Z', b"I")].concat();
-        let queue = TapQueue::with_limit(16 * size_of::<Record>());
+        let queue = TapQueue::with_limit(64 * size_of::<Record>());
         let tap = queue.open(5, info());
         let (mut client, mut server) = (Framer::default(), Framer::default());
         // Too big for the queue: behind from here.
@@ -439,10 +441,23 @@ mod tests {
         tap.feed(&mut server, Side::Server, &msg(b'G', b"\0\0\0"));
         tap.feed(&mut client, Side::Client, &data[..data.len() - 5]);
         tap.feed(&mut server, Side::Server, &copied);
+        // An extended COPY the server fails mid-data: it leaves copy-in
+        // mode, so the Sync the client sends next is answered and counted.
+        tap.feed(&mut client, Side::Client, &copy);
+        tap.feed(&mut server, Side::Server, &msg(b'G', b"\0\0\0"));
+        tap.feed(&mut server, Side::Server, &msg(b'E', b"SERROR\0\0"));
+        tap.feed(&mut client, Side::Client, &msg(b'S', b""));
+        tap.feed(&mut client, Side::Client, &msg(b'Q', b"SELECT 1\0"));
+        tap.feed(&mut server, Side::Server, &msg(b'Z', b"I"));
+        assert_eq!(
+            tap.state.lock().unwrap().awaiting,
+            1,
+            "the Query still owes its answer"
+        );
         queue.take(&mut batch);
         assert!(matches!(batch.records[0], Record::Resync { conn: 5 }));
         let tags: Vec<u8> = messages(&batch).iter().map(|(t, _)| *t).collect();
-        assert_eq!(tags, b"ZQGcCZ");
+        assert_eq!(tags, b"ZQGcCZPBESGESQZ");
         assert_eq!(queue.take_dropped(), 2);
     }
 
