@@ -27,7 +27,7 @@ tps() {
 
 for round in $(seq 1 "$ROUNDS"); do
   for bin in "$@"; do
-    # A session of its own, as pgbouncer -d has (bench/README.md, "Autogroups").
+    # A session of its own, as pgbouncer -d has (bench/README.md, "Fair scheduling").
     setsid "$bin" proxy --listen "127.0.0.1:$PORT" --upstream 127.0.0.1:5432 >/dev/null 2>&1 </dev/null &
     proxy=$!
     sleep 0.5

@@ -64,7 +64,8 @@ fi
 # Each proxy runs in a session of its own, as a service would: pgbouncer -d
 # daemonizes into one, and with the kernel's autogroup scheduling a proxy
 # left in this script's session would share one CPU group with pgbench
-# (bench/README.md, "Autogroups").
+# (bench/README.md, "Fair scheduling"). Without job control (a script) setsid
+# does not fork, so $! is the proxy itself.
 setsid "$SQLSIFT" proxy --listen "127.0.0.1:$SQLSIFT_PORT" --upstream "$PGHOST:$PGPORT" \
   2>"$WORKDIR/sqlsift.log" >/dev/null </dev/null &
 SQLSIFT_PID=$!
@@ -82,7 +83,7 @@ sleep 1
 # proxy's own cost, which sets the TPS it leaves the others once the cores
 # are saturated, and it moves far less from run to run.
 cpu_ns() { # pid → CPU ns its threads have spent so far
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
 }
 
 run() { # port mode protocol pid → "TPS<TAB>CPU µs per transaction" (pid 0: none)
@@ -133,6 +134,7 @@ echo
 echo "| mode | protocol | direct TPS | pgbouncer TPS | sqlsift TPS | sqlsift / pgbouncer | sqlsift / direct | pgbouncer CPU µs/tx | sqlsift CPU µs/tx | CPU sqlsift / pgbouncer |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk -F'\t' '
+  function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "n/a" }
   { k = $2 FS $3 FS $4; sum[k] += $5; cpu[k] += $6; n[k]++ }
   END {
     split("select-only tpcb-like", modes, " "); split("simple extended", protos, " ")
@@ -143,6 +145,6 @@ awk -F'\t' '
       s = sum[k FS "sqlsift"] / n[k FS "sqlsift"]
       bc = cpu[k FS "pgbouncer"] / n[k FS "pgbouncer"]
       sc = cpu[k FS "sqlsift"] / n[k FS "sqlsift"]
-      printf "| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.1f | %.1f | %.2f |\n", modes[m], protos[p], d, b, s, s / b, s / d, bc, sc, sc / bc
+      printf "| %s | %s | %.0f | %.0f | %.0f | %s | %s | %.1f | %.1f | %s |\n", modes[m], protos[p], d, b, s, ratio(s, b), ratio(s, d), bc, sc, ratio(sc, bc)
     }
   }' "$RESULTS"

@@ -66,6 +66,8 @@ struct SessionState {
     key: Option<(UnitKind, Arc<str>)>,
     in_txn: bool,
     last_ts: Option<Timestamp>,
+    /// When the last statement ended (µs), if it had a time and a duration.
+    last_end: Option<f64>,
     seq: u64,
 }
 
@@ -86,6 +88,9 @@ pub struct Marks {
     pub values_hash: u64,
     /// The request it served ([`request_of`]).
     pub request: Option<Arc<str>>,
+    /// That request is named by its route or controller tags, which every
+    /// request of the route shares (not by a request id or a trace).
+    pub by_route: bool,
     /// It opens (`BEGIN`, `START TRANSACTION`) or ends (`COMMIT`, `ROLLBACK`) a transaction.
     pub begins: bool,
     pub ends: bool,
@@ -99,6 +104,11 @@ impl Marks {
             fingerprint: norm.id,
             values_hash: crate::values::values_hash(&event.sql, norm, &event.params),
             request: request_of(event, norm),
+            by_route: event.request.is_none()
+                && norm
+                    .tags
+                    .iter()
+                    .any(|(k, _)| matches!(k.as_str(), "route" | "controller")),
             begins: matches!(verb, "begin" | "start"),
             ends: matches!(verb, "commit" | "rollback" | "end"),
         }
@@ -160,8 +170,17 @@ impl UnitTracker {
             }
             _ => false,
         };
+        // Idle from the previous statement's end: a request's long
+        // statement, or a loop of them, is not a pause between requests.
+        #[allow(clippy::cast_precision_loss)]
+        let start = event.ts.map(|t| t.micros() as f64);
+        let idle_since_end = match (state.last_end, start) {
+            (Some(end), Some(start)) => (start - end) / 1000.0 > self.config.idle_gap_ms,
+            _ => false,
+        };
         if event.ts.is_some() {
             state.last_ts = event.ts;
+            state.last_end = start.map(|s| s + event.duration_ms.unwrap_or(0.0) * 1000.0);
         }
         let key = if let Some(r) = request {
             (UnitKind::Request, r)
@@ -181,13 +200,14 @@ impl UnitTracker {
             (UnitKind::Session, session.clone())
         };
         // A new unit: another key, a new transaction, an idle session, or a
-        // full unit. A request idle that long is over too: a pooled
-        // connection serves the next request of the same route under the
-        // same tags, and merging the two would count one loop twice over
-        // (a trace id tells requests apart; route and controller tags do not).
+        // full unit. A request named by its route and idle that long is over
+        // too: a pooled connection serves the next request of the same route
+        // under the same tags, and merging the two would count one loop
+        // twice over (a request id or a trace tells requests apart).
         let new_unit = state.key.as_ref() != Some(&key)
             || (begins && key.0 == UnitKind::Transaction)
-            || (idle && matches!(key.0, UnitKind::Session | UnitKind::Request))
+            || (idle && key.0 == UnitKind::Session)
+            || (idle_since_end && key.0 == UnitKind::Request && marks.by_route)
             || state
                 .open
                 .as_ref()
@@ -340,6 +360,15 @@ mod tests {
             // A pooled connection, idle between two requests of one route.
             ev("SELECT 9 /*route='/c'*/", "s3", 0),
             ev("SELECT 9 /*route='/c'*/", "s3", 400),
+            // Busy, not idle: a statement of 300 ms, then the next right after.
+            QueryEvent {
+                duration_ms: Some(300.0),
+                ..ev("SELECT 10 /*route='/d'*/", "s4", 0)
+            },
+            ev("SELECT 10 /*route='/d'*/", "s4", 301),
+            // A trace names one request, however long it pauses.
+            ev("SELECT 11 /*traceparent='00-abc-01-01'*/", "s5", 0),
+            ev("SELECT 11 /*traceparent='00-abc-01-01'*/", "s5", 400),
         ]);
         assert_eq!(
             units,
@@ -354,7 +383,9 @@ mod tests {
                 ("request /c on s3 #1".to_owned(), 1),
                 // Still open at the end: closed by `finish`, in name order.
                 ("request /c on s3 #2".to_owned(), 1),
+                ("request /d on s4 #1".to_owned(), 2),
                 ("request posts#index on s2 #1".to_owned(), 1),
+                ("request trace abc on s5 #1".to_owned(), 2),
                 ("session s1 #6".to_owned(), 1),
             ]
         );
