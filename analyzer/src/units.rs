@@ -86,7 +86,8 @@ pub struct Marks {
     pub fingerprint: Fingerprint,
     /// Tells executions with the same values apart ([`crate::values::values_hash`]).
     pub values_hash: u64,
-    /// The request it served ([`request_of`]).
+    /// The request it served: its `request` field, else its sqlcommenter
+    /// tags (`route`, `controller`/`action`, `traceparent`).
     pub request: Option<Arc<str>>,
     /// That request is named by its route or controller tags, which every
     /// request of the route shares (not by a request id or a trace).
@@ -100,26 +101,24 @@ impl Marks {
     #[must_use]
     pub fn of(event: &QueryEvent, norm: &Normalized) -> Marks {
         let verb = first_word(&norm.shape);
+        let (request, by_route) = request_of(event, norm).unzip();
         Marks {
             fingerprint: norm.id,
             values_hash: crate::values::values_hash(&event.sql, norm, &event.params),
-            request: request_of(event, norm),
-            by_route: event.request.is_none()
-                && norm
-                    .tags
-                    .iter()
-                    .any(|(k, _)| matches!(k.as_str(), "route" | "controller")),
+            request,
+            by_route: by_route.unwrap_or(false),
             begins: matches!(verb, "begin" | "start"),
             ends: matches!(verb, "commit" | "rollback" | "end"),
         }
     }
 }
 
-/// The request an event served: its `request`, else its sqlcommenter tags.
-#[must_use]
-pub fn request_of(e: &QueryEvent, norm: &Normalized) -> Option<Arc<str>> {
+/// The request an event served: its `request`, else its sqlcommenter tags;
+/// and whether it is named by its route (or controller), which every
+/// request of that route shares.
+fn request_of(e: &QueryEvent, norm: &Normalized) -> Option<(Arc<str>, bool)> {
     if let Some(r) = &e.request {
-        return Some(r.clone());
+        return Some((r.clone(), false));
     }
     let tag = |k: &str| {
         norm.tags
@@ -128,17 +127,17 @@ pub fn request_of(e: &QueryEvent, norm: &Normalized) -> Option<Arc<str>> {
             .map(|(_, v)| v.as_str())
     };
     if let Some(route) = tag("route") {
-        return Some(Arc::from(route));
+        return Some((Arc::from(route), true));
     }
     match (tag("controller"), tag("action")) {
-        (Some(c), Some(a)) => return Some(Arc::from(format!("{c}#{a}"))),
-        (Some(c), None) => return Some(Arc::from(c)),
+        (Some(c), Some(a)) => return Some((Arc::from(format!("{c}#{a}")), true)),
+        (Some(c), None) => return Some((Arc::from(c), true)),
         _ => {}
     }
     // W3C traceparent `00-<trace id>-<span id>-<flags>`: the trace is the request.
     tag("traceparent")
         .and_then(|t| t.split('-').nth(1))
-        .map(|id| Arc::from(format!("trace {id}")))
+        .map(|id| (Arc::from(format!("trace {id}")), false))
 }
 
 fn first_word(shape: &str) -> &str {
