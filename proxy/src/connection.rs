@@ -45,9 +45,6 @@ pub enum ConnectionError {
     /// The client's first message is not PostgreSQL protocol.
     #[error("malformed startup from client: {0}")]
     BadStartup(#[from] FrameError),
-    /// The client's first message has an unknown code.
-    #[error("unknown startup code from client")]
-    UnknownStartup,
     /// Reading or writing a socket failed.
     #[error("{side} connection failed: {source}")]
     Io {
@@ -92,11 +89,12 @@ pub async fn serve(
     loop {
         // Step 1: read one whole untagged startup-phase message.
         let len = read_initial(&mut client, &mut buf).await?;
-        let initial = parse_initial(&buf[..len]).ok_or(ConnectionError::UnknownStartup)?;
-        match initial {
+        match parse_initial(&buf[..len]) {
             Initial::SslRequest if config.tls == TlsMode::Passthrough => {
-                return passthrough_tls(client, &buf, config, traffic).await;
+                return passthrough(client, &buf, config, traffic).await;
             }
+            // Not ours to judge: the server answers (an error, most likely).
+            Initial::Other => return passthrough(client, &buf, config, traffic).await,
             // Step 2: decline encryption; the client goes on in plaintext.
             Initial::SslRequest | Initial::GssEncRequest => {
                 buf.drain(..len);
@@ -177,9 +175,10 @@ async fn write(
         .map_err(|source| ConnectionError::Io { side, source })
 }
 
-/// Forwards the `SSLRequest`; if the server accepts, relays the encrypted
-/// stream untouched (nothing to tap).
-async fn passthrough_tls(
+/// Forwards `request`, then relays both ways as opaque bytes (nothing to
+/// tap): an `SSLRequest` passed through, whose encrypted stream follows if
+/// the server accepts, or a first message the proxy does not know.
+async fn passthrough(
     mut client: TcpStream,
     request: &[u8],
     config: &ConnectionConfig,
@@ -192,7 +191,7 @@ async fn passthrough_tls(
     tokio::io::copy_bidirectional(&mut client, &mut upstream)
         .await
         .map_err(|source| ConnectionError::Io {
-            side: "tls passthrough",
+            side: "passthrough",
             source,
         })?;
     Ok(Outcome::default())

@@ -65,34 +65,40 @@ pub enum Initial {
         /// The `database` parameter (PostgreSQL defaults it to the user).
         database: Option<String>,
     },
+    /// A code this proxy does not know (protocol 2, a later request): the
+    /// server answers it, so it is relayed untouched.
+    Other,
 }
 
 /// Decodes a whole untagged first message (length field included).
-/// `None` when the code is none of the known ones.
-pub fn parse_initial(msg: &[u8]) -> Option<Initial> {
-    let mut r = Reader::new(msg.get(4..)?);
-    let code = r.u32()?;
-    match code {
-        SSL_REQUEST => Some(Initial::SslRequest),
-        GSSENC_REQUEST => Some(Initial::GssEncRequest),
-        CANCEL_REQUEST => Some(Initial::CancelRequest),
+///
+/// A startup's parameters are read as bytes: their encoding is the
+/// client's, and a value that is not UTF-8 (an `application_name` in
+/// LATIN1, say) is PostgreSQL's to accept, not the proxy's to refuse. The
+/// user and database names are labels here, so they are decoded lossily.
+#[must_use]
+pub fn parse_initial(msg: &[u8]) -> Initial {
+    let mut r = Reader::new(msg.get(4..).unwrap_or_default());
+    match r.u32() {
+        Some(SSL_REQUEST) => Initial::SslRequest,
+        Some(GSSENC_REQUEST) => Initial::GssEncRequest,
+        Some(CANCEL_REQUEST) => Initial::CancelRequest,
         // Protocol 3.x: the major version is 3, any minor.
-        c if c >> 16 == 3 => {
+        Some(c) if c >> 16 == 3 => {
             let (mut user, mut database) = (None, None);
-            while let Some(key) = r.cstr() {
-                if key.is_empty() {
-                    break;
-                }
-                let value = r.cstr()?.to_owned();
+            // A list cut short is the server's to reject; what came before is kept.
+            while let Some(key) = r.cstr_bytes().filter(|k| !k.is_empty()) {
+                let Some(value) = r.cstr_bytes() else { break };
+                let value = || String::from_utf8_lossy(value).into_owned();
                 match key {
-                    "user" => user = Some(value),
-                    "database" => database = Some(value),
+                    b"user" => user = Some(value()),
+                    b"database" => database = Some(value()),
                     _ => {}
                 }
             }
-            Some(Initial::Startup { user, database })
+            Initial::Startup { user, database }
         }
-        _ => None,
+        _ => Initial::Other,
     }
 }
 
@@ -580,14 +586,47 @@ mod tests {
         assert_eq!(initial_len(&m), Ok(Some(m.len())));
         assert_eq!(
             parse_initial(&m),
-            Some(Initial::Startup {
+            Initial::Startup {
                 user: Some("web".into()),
                 database: Some("app".into())
-            })
+            }
         );
         let ssl = [0, 0, 0, 8, 4, 210, 22, 47];
-        assert_eq!(parse_initial(&ssl), Some(Initial::SslRequest));
+        assert_eq!(parse_initial(&ssl), Initial::SslRequest);
         assert!(initial_len(&[0, 0, 0, 2]).is_err());
+    }
+
+    #[test]
+    fn startup_parameters_in_another_encoding_are_read_not_refused() {
+        let startup = |params: &[u8]| {
+            let mut m = u32::try_from(params.len() + 8)
+                .unwrap()
+                .to_be_bytes()
+                .to_vec();
+            m.extend_from_slice(&196_608_u32.to_be_bytes());
+            m.extend_from_slice(params);
+            parse_initial(&m)
+        };
+        // LATIN1 "café" as the application name, then a LATIN1 user name.
+        assert_eq!(
+            startup(b"application_name\0caf\xe9\0user\0jos\xe9\0database\0app\0\0"),
+            Initial::Startup {
+                user: Some("jos\u{fffd}".into()),
+                database: Some("app".into())
+            }
+        );
+        // Cut short: what came before the cut is kept; the server rejects the rest.
+        assert_eq!(
+            startup(b"user\0web\0database"),
+            Initial::Startup {
+                user: Some("web".into()),
+                database: None
+            }
+        );
+        // Protocol 2.0 is the server's to answer.
+        let mut v2 = 8_u32.to_be_bytes().to_vec();
+        v2.extend_from_slice(&0x0002_0000_u32.to_be_bytes());
+        assert_eq!(parse_initial(&v2), Initial::Other);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The proxy against the real PostgreSQL that `SQLSIFT_PG_URL` names:
 //! tokio-postgres (simple and extended protocols, transactions, errors,
 //! COPY, prepared statements, cancel), `psql`, md5 and SCRAM logins, byte
-//! exactness over a large result set, N+1 detection, and failures that stay
+//! exactness over a large result set, N+1 detection, startups left to the
+//! server (another encoding, another protocol version), and failures that stay
 //! inside their own connection. Skipped (saying so) when the variable is
 //! unset, except under `CI=true`, where that fails.
 //!
@@ -525,26 +526,37 @@ async fn an_n_plus_one_loop_through_the_proxy_is_reported() {
     proxy.stop().await;
 }
 
-/// Reads a whole session from raw bytes: startup, one query, terminate.
-/// Returns the bytes the server sent after its first `ReadyForQuery`
-/// (before it, `BackendKeyData` differs per connection).
-async fn raw_session(addr: &str, sql: &str) -> Vec<u8> {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut startup = 196_608_u32.to_be_bytes().to_vec();
-    startup.extend_from_slice(b"user\0postgres\0database\0postgres\0\0");
-    let mut out = u32::try_from(startup.len() + 4)
+/// A startup message: `code` (the protocol version), then `params`.
+fn startup_message(code: u32, params: &[u8]) -> Vec<u8> {
+    let mut m = u32::try_from(params.len() + 8)
         .unwrap()
         .to_be_bytes()
         .to_vec();
-    out.extend(startup);
+    m.extend_from_slice(&code.to_be_bytes());
+    m.extend_from_slice(params);
+    m
+}
+
+/// Sends `bytes` at once, then reads until the peer closes.
+async fn exchange(addr: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let mut all = Vec::new();
+    let _ = stream.read_to_end(&mut all).await;
+    all
+}
+
+/// Reads a whole session from raw bytes: startup with `params`, one query,
+/// terminate. Returns the bytes the server sent after its first
+/// `ReadyForQuery` (before it, `BackendKeyData` differs per connection).
+async fn raw_session(addr: &str, params: &[u8], sql: &str) -> Vec<u8> {
+    let mut out = startup_message(196_608, params);
     out.push(b'Q');
     out.extend_from_slice(&u32::try_from(sql.len() + 5).unwrap().to_be_bytes());
     out.extend_from_slice(sql.as_bytes());
     out.push(0);
     out.extend_from_slice(&[b'X', 0, 0, 0, 4]);
-    stream.write_all(&out).await.unwrap();
-    let mut all = Vec::new();
-    stream.read_to_end(&mut all).await.unwrap();
+    let mut all = exchange(addr, &out).await;
     // Skip messages up to and including the first ReadyForQuery.
     let mut at = 0;
     while at + 5 <= all.len() {
@@ -555,8 +567,10 @@ async fn raw_session(addr: &str, sql: &str) -> Vec<u8> {
             break;
         }
     }
-    all.split_off(at)
+    all.split_off(at.min(all.len()))
 }
+
+const POSTGRES: &[u8] = b"user\0postgres\0database\0postgres\0\0";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_result_arrives_byte_for_byte_as_the_server_sent_it() {
@@ -564,8 +578,8 @@ async fn a_large_result_arrives_byte_for_byte_as_the_server_sent_it() {
         return;
     };
     let sql = "SELECT g, md5(g::text), repeat('x', g % 97) FROM generate_series(1, 200000) g";
-    let direct = raw_session(&proxy.upstream, sql).await;
-    let proxied = raw_session(&format!("127.0.0.1:{}", proxy.port), sql).await;
+    let direct = raw_session(&proxy.upstream, POSTGRES, sql).await;
+    let proxied = raw_session(&format!("127.0.0.1:{}", proxy.port), POSTGRES, sql).await;
     assert!(direct.len() > 10_000_000, "{} bytes", direct.len());
     assert_eq!(
         (proxied.len(), checksum(&proxied)),
@@ -583,6 +597,33 @@ fn checksum(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startups_the_proxy_cannot_read_are_the_servers_to_answer() {
+    let Some((proxy, tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    let via = format!("127.0.0.1:{}", proxy.port);
+    // An application name in LATIN1 ("café"): the session runs and is recorded.
+    let latin1 = b"user\0postgres\0database\0postgres\0application_name\0caf\xe9\0\0";
+    let sql = "SELECT 'after a latin1 startup'";
+    let direct = raw_session(&proxy.upstream, latin1, sql).await;
+    assert!(direct.contains(&b'D'), "{direct:?}");
+    assert_eq!(raw_session(&via, latin1, sql).await, direct);
+    let events = wait_events(&tee, "after a latin1 startup", 1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].user.as_deref(), Some("postgres"));
+    // Protocol 2.0: the server's own refusal reaches the client unchanged.
+    let v2 = startup_message(0x0002_0000, b"user\0postgres\0\0");
+    let refusal = exchange(&proxy.upstream, &v2).await;
+    assert!(
+        String::from_utf8_lossy(&refusal).contains("unsupported frontend protocol"),
+        "{refusal:?}"
+    );
+    assert_eq!(exchange(&via, &v2).await, refusal);
+    assert!(proxy.notices.lock().unwrap().is_empty());
+    proxy.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
