@@ -324,9 +324,21 @@ impl Session {
             }
             Frontend::Sync if !self.copy_in => self.pending.push_back(Pending::Ready),
             Frontend::CopyEnd if self.copy_in => self.copy_in = false,
-            Frontend::CopyEnd => self.pending.push_back(Pending::CopyEnd),
-            Frontend::Sync | Frontend::Other => {}
+            // Data ended ahead of the server's `CopyInResponse`: its COPY is
+            // still awaited. With no statement awaited, the COPY already
+            // failed (or the tap resumed after it): the server drops the
+            // client's late `CopyDone` or `CopyFail`, and so does the session.
+            Frontend::CopyEnd if self.awaits_a_statement() => {
+                self.pending.push_back(Pending::CopyEnd);
+            }
+            Frontend::CopyEnd | Frontend::Sync | Frontend::Other => {}
         }
+    }
+
+    fn awaits_a_statement(&self) -> bool {
+        self.pending
+            .iter()
+            .any(|p| matches!(p, Pending::Statement { .. }))
     }
 
     fn on_server(&mut self, tag: u8, body: &[u8], now: Instant, sink: &dyn EventSink) {
@@ -353,6 +365,9 @@ impl Session {
                 }
             }
             Backend::Error { code, message } => {
+                // An error ends copy-in: the server answers the next `Sync`
+                // (or, for a simple `Query`, has already queued its `ReadyForQuery`).
+                self.copy_in = false;
                 self.complete(now, None, Some(format!("{code}: {message}")), sink);
                 // The server skips what was sent up to the next Sync (or the rest of a Query).
                 while let Some(
@@ -368,6 +383,11 @@ impl Session {
                     if matches!(p, Pending::Ready) {
                         break;
                     }
+                }
+                // Data the client ended for a COPY that failed before taking
+                // it: the server dropped its `CopyDone`; nothing answers it.
+                while let Some(Pending::CopyEnd) = self.pending.front() {
+                    self.pending.pop_front();
                 }
                 self.last_done = now;
                 if status == b'I' {
@@ -614,6 +634,17 @@ mod tests {
         }
     }
 
+    /// Parse, Bind, Execute and Sync of `sql`, unnamed and without parameters.
+    fn extended(sql: &[u8]) -> Vec<u8> {
+        let parse = [b"\0", sql, b"\0\0\0"].concat();
+        msgs(&[
+            (b'P', &parse),
+            (b'B', b"\0\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'S', b""),
+        ])
+    }
+
     fn session() -> (Tapped, Arc<Collect>) {
         let sink = Arc::new(Collect::default());
         let info = SessionInfo {
@@ -747,12 +778,7 @@ mod tests {
         let (mut s, sink) = session();
         let t0 = Instant::now();
         // Parse/Bind/Execute/Sync, then the data and CopyDone, then Sync: as tokio-postgres sends.
-        let batch = msgs(&[
-            (b'P', b"\0COPY t FROM STDIN\0\0\0"),
-            (b'B', b"\0\0\0\0\0\0\0\0"),
-            (b'E', b"\0\0\0\0\0"),
-            (b'S', b""),
-        ]);
+        let batch = extended(b"COPY t FROM STDIN");
         s.feed(Side::Client, &batch, t0).unwrap();
         let answer = msgs(&[(b'1', b""), (b'2', b""), (b'G', &[0, 0, 0])]);
         s.feed(Side::Server, &answer, t0).unwrap();
@@ -773,6 +799,82 @@ mod tests {
         let events = sink.0.lock().unwrap();
         let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
         assert_eq!(got, [("COPY t FROM STDIN", Some(1)), ("SELECT 2", Some(1))]);
+    }
+
+    #[test]
+    fn a_failed_copys_late_copy_done_leaves_nothing_behind() {
+        let failed = msgs(&[(b'E', b"SERROR\0C22P02\0Mbad\0\0"), (b'Z', b"I")]);
+        let next = msgs(&[(b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        let run = |resync: bool, early: bool| {
+            let (mut s, sink) = session();
+            let t0 = Instant::now();
+            s.feed(Side::Client, &msg(b'Q', b"COPY t FROM STDIN\0"), t0)
+                .unwrap();
+            if early {
+                // The data ends before the server answers; the COPY fails first.
+                s.feed(Side::Client, &msgs(&[(b'd', b"x\n"), (b'c', b"")]), t0)
+                    .unwrap();
+            } else {
+                s.feed(Side::Server, &msg(b'G', &[0, 0, 0]), t0).unwrap();
+                s.feed(Side::Client, &msg(b'd', b"x\n"), t0).unwrap();
+            }
+            s.feed(Side::Server, &failed, t0).unwrap();
+            if resync {
+                s.session.resync();
+            }
+            // The client ends its data after the error (the server drops that), then goes on.
+            if !early {
+                s.feed(Side::Client, &msg(b'c', b""), t0).unwrap();
+            }
+            s.feed(Side::Client, &msg(b'Q', b"SELECT 2\0"), t0).unwrap();
+            s.feed(Side::Server, &next, t0).unwrap();
+            let events = sink.0.lock().unwrap();
+            events
+                .iter()
+                .map(|e| (e.sql.clone(), e.error.is_some()))
+                .collect::<Vec<_>>()
+        };
+        let copy = ("COPY t FROM STDIN".to_string(), true);
+        let select = ("SELECT 2".to_string(), false);
+        assert_eq!(run(false, false), [copy.clone(), select.clone()]);
+        assert_eq!(run(false, true), [copy.clone(), select.clone()]);
+        // After a resync the COPY's failure went unseen; what follows is still matched.
+        assert_eq!(run(true, false), [copy, select.clone()]);
+    }
+
+    #[test]
+    fn an_error_in_copy_in_makes_the_syncs_that_follow_count_again() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let copy = extended(b"COPY t FROM STDIN");
+        s.feed(Side::Client, &copy, t0).unwrap();
+        let answer = msgs(&[(b'1', b""), (b'2', b""), (b'G', &[0, 0, 0])]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        s.feed(Side::Client, &msg(b'd', b"x\n"), t0).unwrap();
+        s.feed(Side::Server, &msg(b'E', b"SERROR\0C22P02\0Mbad\0\0"), t0)
+            .unwrap();
+        // The client gives up on its data and pipelines two statements, each with its Sync.
+        s.feed(
+            Side::Client,
+            &[msg(b'S', b""), extended(b"SELECT 2"), extended(b"SELECT 3")].concat(),
+            t0,
+        )
+        .unwrap();
+        let done = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(
+            Side::Server,
+            &[msg(b'Z', b"I"), done.clone(), done].concat(),
+            t0,
+        )
+        .unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events.iter().map(|e| e.sql.as_str()).collect();
+        assert_eq!(got, ["COPY t FROM STDIN", "SELECT 2", "SELECT 3"]);
     }
 
     #[test]
