@@ -187,8 +187,9 @@ pub struct InputArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
     pub loop_min: Option<u32>,
 
-    /// Milliseconds of silence that end a session's unit of work, when no request
-    /// tag or transaction groups it [default: 100, or detect.idle_gap_ms].
+    /// Milliseconds of silence after a statement's end that end a session's unit
+    /// of work, when no request tag or transaction groups it [default: 100, or
+    /// detect.idle_gap_ms].
     #[arg(long, value_name = "MS")]
     pub idle_gap_ms: Option<f64>,
 }

@@ -13,7 +13,6 @@ use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::event::QueryEvent;
 use crate::normalize::{Fingerprint, Normalized};
-use crate::time::Timestamp;
 
 /// A unit splits here at the latest, so memory stays bounded.
 pub const MAX_UNIT_EVENTS: usize = 100_000;
@@ -49,7 +48,8 @@ pub struct Unit {
 /// How units are cut.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitConfig {
-    /// A session's statements further apart than this start a new unit.
+    /// A session's statement starting longer than this after the previous
+    /// one ended starts a new unit.
     pub idle_gap_ms: f64,
 }
 
@@ -65,7 +65,6 @@ struct SessionState {
     /// The open unit's grouping key (kind and name without sequence number).
     key: Option<(UnitKind, Arc<str>)>,
     in_txn: bool,
-    last_ts: Option<Timestamp>,
     /// When the last statement ended (µs), if it had a time and a duration.
     last_end: Option<f64>,
     seq: u64,
@@ -161,25 +160,16 @@ impl UnitTracker {
         let (begins, ends) = (marks.begins, marks.ends);
         let values_hash = marks.values_hash;
         let state = self.sessions.entry(session.clone()).or_default();
-        let idle = match (state.last_ts, event.ts) {
-            (Some(a), Some(b)) => {
-                #[allow(clippy::cast_precision_loss)]
-                let gap_ms = (b.micros() - a.micros()) as f64 / 1000.0;
-                gap_ms > self.config.idle_gap_ms
-            }
-            _ => false,
-        };
-        // Idle from the previous statement's end: a request's long
-        // statement, or a loop of them, is not a pause between requests.
+        // Idle from the previous statement's end: a long statement, or a
+        // loop of them, is not a pause between units of work.
         #[allow(clippy::cast_precision_loss)]
         let start = event.ts.map(|t| t.micros() as f64);
-        let idle_since_end = match (state.last_end, start) {
+        let idle = match (state.last_end, start) {
             (Some(end), Some(start)) => (start - end) / 1000.0 > self.config.idle_gap_ms,
             _ => false,
         };
-        if event.ts.is_some() {
-            state.last_ts = event.ts;
-            state.last_end = start.map(|s| s + event.duration_ms.unwrap_or(0.0) * 1000.0);
+        if let Some(start) = start {
+            state.last_end = Some(start + event.duration_ms.unwrap_or(0.0) * 1000.0);
         }
         let key = if let Some(r) = request {
             (UnitKind::Request, r)
@@ -206,7 +196,7 @@ impl UnitTracker {
         let new_unit = state.key.as_ref() != Some(&key)
             || (begins && key.0 == UnitKind::Transaction)
             || (idle && key.0 == UnitKind::Session)
-            || (idle_since_end && key.0 == UnitKind::Request && marks.by_route)
+            || (idle && key.0 == UnitKind::Request && marks.by_route)
             || state
                 .open
                 .as_ref()
@@ -293,6 +283,7 @@ mod tests {
     use super::*;
     use crate::Dialect;
     use crate::normalize::normalize;
+    use crate::time::Timestamp;
 
     fn ev(sql: &str, session: &str, ms_since_start: i64) -> QueryEvent {
         QueryEvent {
@@ -365,6 +356,15 @@ mod tests {
                 ..ev("SELECT 10 /*route='/d'*/", "s4", 0)
             },
             ev("SELECT 10 /*route='/d'*/", "s4", 301),
+            // A loop of slow statements in an untagged session is one unit.
+            QueryEvent {
+                duration_ms: Some(150.0),
+                ..ev("SELECT 12", "s6", 0)
+            },
+            QueryEvent {
+                duration_ms: Some(150.0),
+                ..ev("SELECT 12", "s6", 151)
+            },
             // A trace names one request, however long it pauses.
             ev("SELECT 11 /*traceparent='00-abc-01-01'*/", "s5", 0),
             ev("SELECT 11 /*traceparent='00-abc-01-01'*/", "s5", 400),
@@ -386,6 +386,7 @@ mod tests {
                 ("request posts#index on s2 #1".to_owned(), 1),
                 ("request trace abc on s5 #1".to_owned(), 2),
                 ("session s1 #6".to_owned(), 1),
+                ("session s6 #1".to_owned(), 2),
             ]
         );
     }
