@@ -283,14 +283,19 @@ impl Tokens<'_> {
     }
 
     fn skip_spaces(&mut self) {
-        while matches!(
-            self.peek(0),
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'
-        ) {
-            self.pos += 1;
-        }
         loop {
-            let n = self.space_len();
+            while matches!(
+                self.peek(0),
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'
+            ) {
+                self.pos += 1;
+            }
+            // Only a non-ASCII character can be a space of another kind.
+            let n = if self.peek(0) < 0x80 {
+                0
+            } else {
+                self.space_len()
+            };
             if n == 0 {
                 return;
             }

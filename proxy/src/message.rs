@@ -400,12 +400,17 @@ pub fn parse_backend(tag: u8, body: &[u8]) -> Option<Backend<'_>> {
 
 /// The rows a command tag reports: its last number (`SELECT 3`, `INSERT 0 1`,
 /// `COPY 10`); `None` for tags without one (`BEGIN`, `CREATE TABLE`).
+///
+/// Read byte by byte: it runs for every statement the proxy taps, and the
+/// `str` pattern searchers cost more than the tag is long.
 pub fn tag_rows(tag: &str) -> Option<u64> {
-    let (verb, rest) = tag.split_once(' ')?;
-    if !verb.bytes().all(|b| b.is_ascii_uppercase()) {
+    let b = tag.as_bytes();
+    let verb_end = b.iter().position(|&c| c == b' ')?;
+    if !b[..verb_end].iter().all(u8::is_ascii_uppercase) {
         return None;
     }
-    rest.rsplit(' ').next()?.parse().ok()
+    let last_space = b.iter().rposition(|&c| c == b' ')?;
+    tag[last_space + 1..].parse().ok()
 }
 
 /// A parameter value as SQL literal text: text-format values as sent,

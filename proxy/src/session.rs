@@ -478,7 +478,8 @@ impl Session {
         };
         let start = sent.max(self.last_done);
         let took = now.saturating_duration_since(start);
-        let micros = took.as_micros();
+        // As u64, not u128: converting a u128 to f64 is a library call.
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         let event = QueryEvent {
             ts: Some(self.clock.at(start)),
             sql: sql.into_string(),

@@ -29,6 +29,11 @@ pub fn split_statements(text: &str, dialect: Dialect) -> Vec<(usize, &str)> {
             Vec::new()
         };
     }
+    split_lexed(text, dialect)
+}
+
+/// [`split_statements`] without the glance: every statement found by lexing.
+fn split_lexed(text: &str, dialect: Dialect) -> Vec<(usize, &str)> {
     let (mut out, rest) = split_terminated(text, dialect);
     if has_code(&text[rest..], dialect) {
         out.push(trimmed(text, rest, text.len()));
@@ -88,7 +93,9 @@ fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize)
 }
 
 fn has_code(text: &str, dialect: Dialect) -> bool {
-    code_start(text, dialect).is_some()
+    // A word first is code, whatever follows: no need to lex.
+    let first = text.bytes().find(|b| !b.is_ascii_whitespace());
+    first.is_some_and(|b| b.is_ascii_alphabetic()) || code_start(text, dialect).is_some()
 }
 
 /// Offset of the first token of `text` that is neither whitespace nor a comment.
@@ -106,6 +113,10 @@ fn code_start(text: &str, dialect: Dialect) -> Option<usize> {
 /// `text[from..to]` without the whitespace the lexer skips, with its new start offset.
 fn trimmed(text: &str, from: usize, to: usize) -> (usize, &str) {
     let s = &text[from..to];
+    let graphic = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+    if graphic(s.as_bytes().first()) && graphic(s.as_bytes().last()) {
+        return (from, s);
+    }
     let lead = s.len() - s.trim_start_matches(is_space).len();
     (from + lead, s.trim_matches(is_space))
 }
@@ -216,6 +227,51 @@ mod tests {
             [(0, "SELECT 1"), (10, "SELECT 2")]
         );
         assert_eq!(split("SELECT 'a;"), [(0, "SELECT 'a;")]);
+    }
+
+    #[test]
+    fn the_glance_splits_as_the_lexer_does() {
+        let texts = [
+            "SELECT abalance FROM pgbench_accounts WHERE aid = 12345;",
+            "SELECT 1",
+            "  SELECT 1 ;\n",
+            "\u{a0}SELECT 1;",
+            "\u{b}SELECT 1;",
+            "SELECT 'a;' || 'b';",
+            "SELECT 'a' ; SELECT 'b'",
+            "SELECT \"a;b\" FROM t;",
+            "SELECT `a` FROM t;",
+            "SELECT a - -1, b / 2 FROM t -- c\n;",
+            "SELECT 1 /* ; */;",
+            "SELECT 1 # c;",
+            "SELECT 1 -- why;",
+            "SELECT 1 /* why;",
+            "SELECT 'a;",
+            "SELECT $$a;",
+            "SELECT $1, $$x$$;",
+            "SELECT 'it''s';",
+            "-- only;",
+            "/* x */ SELECT 1;",
+            "(SELECT 1) UNION (SELECT 2);",
+            ";",
+            "  ",
+            "SELECT 1;;",
+            "SELECT 'é';",
+        ];
+        for dialect in [
+            Dialect::Generic,
+            Dialect::PostgreSql,
+            Dialect::MySql,
+            Dialect::Sqlite,
+        ] {
+            for text in texts {
+                assert_eq!(
+                    split_statements(text, dialect),
+                    split_lexed(text, dialect),
+                    "{text:?} in {dialect:?}"
+                );
+            }
+        }
     }
 
     #[test]
