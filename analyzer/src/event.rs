@@ -15,7 +15,8 @@ use crate::time::Timestamp;
 /// (`Arc<str>`), so readers and the interceptor do not allocate them per event.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueryEvent {
-    /// When the statement started (or was logged), UTC.
+    /// When the statement started, UTC (readers of logs written at a
+    /// statement's end subtract its duration; else when it was logged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<Timestamp>,
     /// The statement text as executed.

@@ -26,6 +26,14 @@ impl Timestamp {
         self.0
     }
 
+    /// `ms` milliseconds earlier: a statement's start, from the time a log
+    /// wrote it down at its end and its duration.
+    #[must_use]
+    #[allow(clippy::cast_possible_truncation)]
+    pub fn minus_ms(self, ms: f64) -> Self {
+        Timestamp(self.0.saturating_sub((ms * 1000.0).round() as i64))
+    }
+
     /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH[:MM]| ZONE]` or `MySQL`'s
     /// `YYMMDD H:MM:SS`. A zone name other than UTC/GMT is read as UTC.
     #[must_use]

@@ -169,7 +169,10 @@ impl UnitTracker {
             _ => false,
         };
         if let Some(start) = start {
-            state.last_end = Some(start + event.duration_ms.unwrap_or(0.0) * 1000.0);
+            // The latest end so far: statements of one key may overlap
+            // (events without a session share one).
+            let end = start + event.duration_ms.unwrap_or(0.0) * 1000.0;
+            state.last_end = Some(state.last_end.map_or(end, |last| last.max(end)));
         }
         let key = if let Some(r) = request {
             (UnitKind::Request, r)
@@ -306,6 +309,28 @@ mod tests {
             .into_iter()
             .map(|u| (u.name.to_string(), u.entries.len()))
             .collect()
+    }
+
+    #[test]
+    fn a_pause_after_a_slow_statement_in_a_log_written_at_statement_ends_splits() {
+        // log_min_duration_statement writes each line as its statement ends:
+        // 300 ms pass between the 500 ms statement's end and the next start.
+        let log = "\
+2026-11-27 10:00:00.001 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 1
+2026-11-27 10:00:00.003 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 2
+2026-11-27 10:00:00.505 UTC [42] LOG:  duration: 500.000 ms  statement: SELECT pg_sleep(0.5)
+2026-11-27 10:00:00.806 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 3
+2026-11-27 10:00:00.808 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 4
+";
+        let (events, bad) = crate::read::test_util::read(crate::read::Format::PgStderr, log);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(
+            run(events),
+            [
+                ("session pid:42 #1".to_owned(), 3),
+                ("session pid:42 #2".to_owned(), 2)
+            ]
+        );
     }
 
     #[test]

@@ -88,7 +88,13 @@ impl MysqlSlow {
             (s, _) => s,
         };
         self.ready.push_back(Record::Event(QueryEvent {
-            ts: e.ts.or(e.set_ts).or(self.last_time),
+            // `# Time:` is when the entry was written, as the statement
+            // ended; events carry their start (`SET timestamp` is one, to the second).
+            ts: e
+                .ts
+                .map(|t| t.minus_ms(e.duration_ms.unwrap_or(0.0)))
+                .or(e.set_ts)
+                .or(self.last_time),
             sql,
             duration_ms: e.duration_ms,
             rows,
@@ -325,7 +331,8 @@ UPDATE users SET seen = 1;
         assert_eq!(ev[0].session.as_deref(), Some("thread:31"));
         assert_eq!(ev[0].db.as_deref(), Some("shop"));
         assert_eq!(ev[0].user.as_deref(), Some("app"));
-        assert_eq!(ev[0].ts.unwrap().to_string(), "2024-11-27T10:00:00.000000Z");
+        // `# Time:` was written as the statement ended, 0.25 ms after it started.
+        assert_eq!(ev[0].ts.unwrap().to_string(), "2024-11-27T09:59:59.999750Z");
         assert_eq!(ev[0].origin.as_ref().unwrap().line, 4);
         assert_eq!(ev[1].rows, Some(3));
         // No `# Time:` of its own: `SET timestamp` is the entry's time.

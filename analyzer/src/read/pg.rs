@@ -272,6 +272,9 @@ impl Assembler {
         match classify(&m.text) {
             Log::Complete { ms, sql } => {
                 let mut e = self.event(m, sql);
+                // Logged as it ended (log_min_duration_statement): events
+                // carry their start, which units measure idle gaps from.
+                e.ts = e.ts.map(|t| t.minus_ms(ms));
                 e.duration_ms = Some(ms);
                 if let Some(p) = m.detail.as_deref().and_then(parse_parameters) {
                     e.params = p;

@@ -259,7 +259,8 @@ mod tests {
         assert_eq!(e.session.as_deref(), Some("pid:4711"));
         assert_eq!(e.user.as_deref(), Some("app"));
         assert_eq!(e.db.as_deref(), Some("appdb"));
-        assert_eq!(e.ts.unwrap().to_string(), "2026-11-27T10:00:00.123000Z");
+        // Written as the statement ended: it started 0.25 ms before.
+        assert_eq!(e.ts.unwrap().to_string(), "2026-11-27T10:00:00.122750Z");
     }
 
     #[test]
