@@ -94,7 +94,12 @@ pub async fn serve(
                 return passthrough(client, &buf, config, traffic).await;
             }
             // Not ours to judge: the server answers (an error, most likely).
-            Initial::Other => return passthrough(client, &buf, config, traffic).await,
+            Initial::Other { code } => {
+                passthrough(client, &buf, config, traffic).await?;
+                return Ok(Outcome {
+                    tap_error: Some(TapError::UnknownStartup { code }),
+                });
+            }
             // Step 2: decline encryption; the client goes on in plaintext.
             Initial::SslRequest | Initial::GssEncRequest => {
                 buf.drain(..len);

@@ -67,7 +67,10 @@ pub enum Initial {
     },
     /// A code this proxy does not know (protocol 2, a later request): the
     /// server answers it, so it is relayed untouched.
-    Other,
+    Other {
+        /// The message's code, as the log line names it.
+        code: u32,
+    },
 }
 
 /// Decodes a whole untagged first message (length field included).
@@ -79,7 +82,8 @@ pub enum Initial {
 #[must_use]
 pub fn parse_initial(msg: &[u8]) -> Initial {
     let mut r = Reader::new(msg.get(4..).unwrap_or_default());
-    match r.u32() {
+    let code = r.u32();
+    match code {
         Some(SSL_REQUEST) => Initial::SslRequest,
         Some(GSSENC_REQUEST) => Initial::GssEncRequest,
         Some(CANCEL_REQUEST) => Initial::CancelRequest,
@@ -98,7 +102,9 @@ pub fn parse_initial(msg: &[u8]) -> Initial {
             }
             Initial::Startup { user, database }
         }
-        _ => Initial::Other,
+        _ => Initial::Other {
+            code: code.unwrap_or(0),
+        },
     }
 }
 
@@ -631,7 +637,7 @@ mod tests {
         // Protocol 2.0 is the server's to answer.
         let mut v2 = 8_u32.to_be_bytes().to_vec();
         v2.extend_from_slice(&0x0002_0000_u32.to_be_bytes());
-        assert_eq!(parse_initial(&v2), Initial::Other);
+        assert_eq!(parse_initial(&v2), Initial::Other { code: 0x0002_0000 });
     }
 
     #[test]

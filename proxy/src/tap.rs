@@ -41,6 +41,10 @@ pub enum TapError {
          connection was next idle"
     )]
     Behind,
+    /// The client's first message is none this proxy reads (protocol 2,
+    /// say): the connection was relayed untouched, its statements unseen.
+    #[error("first message has code {code:#010x}, not one of protocol 3: relayed without analysis")]
+    UnknownStartup { code: u32 },
 }
 
 /// What the connections hand the decoder, in the order it happened.
