@@ -115,8 +115,9 @@ enum Pending {
     /// A statement `Describe` awaiting its `ParameterDescription` (the
     /// parameter types binary values are decoded by).
     Describe { name: Box<str> },
-    /// The `ReadyForQuery` that ends a `Sync`, a simple `Query` or the startup.
-    Ready,
+    /// The `ReadyForQuery` that ends a `Sync` (`sync`), a simple `Query` or
+    /// the startup.
+    Ready { sync: bool },
     /// The client ended COPY data before the server said it was in copy-in mode.
     CopyEnd,
 }
@@ -176,7 +177,7 @@ impl Session {
             statements: Named::default(),
             portals: Named::default(),
             // Authentication ends with a ReadyForQuery of its own.
-            pending: VecDeque::from([Pending::Ready]),
+            pending: VecDeque::from([Pending::Ready { sync: false }]),
             txn: None,
             txn_seq: 0,
             last_done: Instant::now(),
@@ -244,7 +245,7 @@ impl Session {
                         sent: now,
                     });
                 }
-                self.pending.push_back(Pending::Ready);
+                self.pending.push_back(Pending::Ready { sync: false });
             }
             Frontend::Parse { name, sql, types } => {
                 // Drivers re-parse the same text into the unnamed statement
@@ -322,7 +323,9 @@ impl Session {
                     self.portals.remove(name);
                 }
             }
-            Frontend::Sync if !self.copy_in => self.pending.push_back(Pending::Ready),
+            Frontend::Sync if !self.copy_in => {
+                self.pending.push_back(Pending::Ready { sync: true });
+            }
             Frontend::CopyEnd if self.copy_in => self.copy_in = false,
             // Data ended ahead of the server's `CopyInResponse`: its COPY is
             // still awaited. With no statement awaited, the COPY already
@@ -380,7 +383,7 @@ impl Session {
             Backend::ReadyForQuery(status) => {
                 // Everything up to the matching Sync is answered (or was skipped).
                 while let Some(p) = self.pending.pop_front() {
-                    if matches!(p, Pending::Ready) {
+                    if matches!(p, Pending::Ready { .. }) {
                         break;
                     }
                 }
@@ -419,15 +422,17 @@ impl Session {
     }
 
     /// The COPY at the front of the queue now takes data: the `Sync`s the
-    /// client sent before its data ended were ignored by the server.
+    /// client sent before its data ended were ignored by the server (a
+    /// simple `Query`'s own `ReadyForQuery` still comes, after the COPY).
     fn enter_copy_in(&mut self) {
         self.copy_in = true;
         let mut i = 1;
         while i < self.pending.len() {
             match self.pending[i] {
-                Pending::Ready => {
+                Pending::Ready { sync: true } => {
                     self.pending.remove(i);
                 }
+                Pending::Ready { sync: false } => i += 1,
                 Pending::CopyEnd => {
                     self.pending.remove(i);
                     self.copy_in = false;
@@ -635,6 +640,20 @@ mod tests {
         }
     }
 
+    /// The server answers a COPY of one row and then `SELECT 2`: both are recorded.
+    fn copy_and_select_answered(s: &mut Tapped, sink: &Collect, t0: Instant) {
+        let answers = msgs(&[
+            (b'C', b"COPY 1\0"),
+            (b'Z', b"I"),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &answers, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
+        assert_eq!(got, [("COPY t FROM STDIN", Some(1)), ("SELECT 2", Some(1))]);
+    }
+
     /// Parse, Bind, Execute and Sync of `sql`, unnamed and without parameters.
     fn extended(sql: &[u8]) -> Vec<u8> {
         let parse = [b"\0", sql, b"\0\0\0"].concat();
@@ -790,16 +809,20 @@ mod tests {
             (b'Q', b"SELECT 2\0"),
         ]);
         s.feed(Side::Client, &data, t0).unwrap();
-        let answer = msgs(&[
-            (b'C', b"COPY 1\0"),
-            (b'Z', b"I"),
-            (b'C', b"SELECT 1\0"),
-            (b'Z', b"I"),
-        ]);
-        s.feed(Side::Server, &answer, t0).unwrap();
-        let events = sink.0.lock().unwrap();
-        let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
-        assert_eq!(got, [("COPY t FROM STDIN", Some(1)), ("SELECT 2", Some(1))]);
+        copy_and_select_answered(&mut s, &sink, t0);
+    }
+
+    #[test]
+    fn a_simple_copy_keeps_its_ready_for_query_for_the_query_after_it() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        s.feed(Side::Client, &msg(b'Q', b"COPY t FROM STDIN\0"), t0)
+            .unwrap();
+        s.feed(Side::Server, &msg(b'G', &[0, 0, 0]), t0).unwrap();
+        // The data, its end and the next query, all before the COPY's answer.
+        let ahead = msgs(&[(b'd', b"1\n"), (b'c', b""), (b'Q', b"SELECT 2\0")]);
+        s.feed(Side::Client, &ahead, t0).unwrap();
+        copy_and_select_answered(&mut s, &sink, t0);
     }
 
     #[test]
