@@ -107,8 +107,9 @@ pub struct ProxyArgs {
     #[arg(long)]
     pub tui: bool,
 
-    /// Forward SSLRequest to the server and relay TLS untouched (such sessions
-    /// are not analysed). By default the proxy declines TLS and clients continue in plaintext.
+    /// Forward SSLRequest to the server and relay TLS untouched, direct TLS
+    /// (sslnegotiation=direct) too; such sessions are not analysed. By default the
+    /// proxy declines TLS and clients continue in plaintext.
     #[arg(long)]
     pub tls_passthrough: bool,
 

@@ -19,10 +19,12 @@ use crate::session::{SessionInfo, SessionStats, Side};
 use crate::tap::{Tap, TapError, TapQueue};
 use crate::traffic::Traffic;
 
-/// What the proxy does with a client's `SSLRequest`.
+/// What the proxy does with a client's `SSLRequest`, or with TLS a client
+/// opens at once (`sslnegotiation=direct`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TlsMode {
     /// Answer `N` itself: the client continues in plaintext and is tapped.
+    /// Direct TLS cannot be declined: that connection is closed, and logged.
     #[default]
     Decline,
     /// Forward it: if the server accepts, the encrypted bytes are relayed
@@ -45,6 +47,12 @@ pub enum ConnectionError {
     /// The client's first message is not PostgreSQL protocol.
     #[error("malformed startup from client: {0}")]
     BadStartup(#[from] FrameError),
+    /// The client opened with TLS at once, and TLS is declined.
+    #[error(
+        "the client opened with TLS directly (sslnegotiation=direct): relaying it needs \
+         --tls-passthrough"
+    )]
+    DirectTls,
     /// Reading or writing a socket failed.
     #[error("{side} connection failed: {source}")]
     Io {
@@ -88,7 +96,13 @@ pub async fn serve(
     let mut buf = Vec::with_capacity(BUF);
     loop {
         // Step 1: read one whole untagged startup-phase message.
-        let len = read_initial(&mut client, &mut buf).await?;
+        let len = match read_initial(&mut client, &mut buf).await? {
+            First::Message(len) => len,
+            First::DirectTls if config.tls == TlsMode::Passthrough => {
+                return passthrough(client, &buf, config, traffic).await;
+            }
+            First::DirectTls => return Err(ConnectionError::DirectTls),
+        };
         match parse_initial(&buf[..len]) {
             Initial::SslRequest if config.tls == TlsMode::Passthrough => {
                 return passthrough(client, &buf, config, traffic).await;
@@ -139,12 +153,27 @@ pub async fn serve(
 }
 
 /// Reads until `buf` starts with a whole startup-phase message; its length.
-async fn read_initial(client: &mut TcpStream, buf: &mut Vec<u8>) -> Result<usize, ConnectionError> {
+/// How a client opens.
+enum First {
+    /// With a whole startup-phase message of this length.
+    Message(usize),
+    /// With a TLS record (PostgreSQL 17's `sslnegotiation=direct`): a
+    /// startup message's first byte, its length's highest, is 0 instead.
+    DirectTls,
+}
+
+/// The byte a TLS handshake record starts with.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+async fn read_initial(client: &mut TcpStream, buf: &mut Vec<u8>) -> Result<First, ConnectionError> {
     loop {
+        if buf.first() == Some(&TLS_HANDSHAKE) {
+            return Ok(First::DirectTls);
+        }
         if let Some(len) = initial_len(buf)?
             && buf.len() >= len
         {
-            return Ok(len);
+            return Ok(First::Message(len));
         }
         let n = client
             .read_buf(buf)
@@ -182,7 +211,7 @@ async fn write(
 
 /// Forwards `request`, then relays both ways as opaque bytes (nothing to
 /// tap): an `SSLRequest` passed through, whose encrypted stream follows if
-/// the server accepts, or a first message the proxy does not know.
+/// the server accepts, direct TLS, or a first message the proxy does not know.
 async fn passthrough(
     mut client: TcpStream,
     request: &[u8],

@@ -12,6 +12,9 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::LoggedProxy;
 use futures_util::{SinkExt, StreamExt};
 use sqlsift_analyzer::detect::FindingKind;
 use sqlsift_analyzer::interceptor::{Interceptor, InterceptorConfig, Recorder, Snapshot};
@@ -675,33 +678,11 @@ async fn an_unreachable_upstream_is_one_log_line() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = closed.local_addr().unwrap();
     drop(closed);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let notices = Arc::new(Mutex::new(Vec::<String>::new()));
-    let log_to = notices.clone();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(sqlsift_proxy::run(
-        listener,
-        ProxyConfig {
-            connection: ConnectionConfig {
-                upstream: dead.to_string(),
-                tls: TlsMode::Decline,
-            },
-            max_connections: 4,
-        },
-        Arc::new(TapQueue::default()),
-        Arc::new(Traffic::default()),
-        Arc::new(move |n: Notice| log_to.lock().unwrap().push(n.to_string())),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let second = LoggedProxy::start(dead.to_string(), TlsMode::Decline).await;
     let mut config = Config::new();
-    config.host("127.0.0.1").port(port).user("postgres");
+    config.host("127.0.0.1").port(second.port).user("postgres");
     assert!(config.connect(NoTls).await.is_err());
-    let _ = stop.send(());
-    task.await.unwrap();
-    let notices = notices.lock().unwrap().clone();
+    let notices = second.stop().await;
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(
         notices[0].contains("cannot connect to upstream"),
