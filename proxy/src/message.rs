@@ -524,6 +524,19 @@ pub(crate) fn msgs(parts: &[(u8, &[u8])]) -> Vec<u8> {
         .collect()
 }
 
+/// Parse, Bind, Execute and Sync of `sql`, unnamed and without parameters
+/// (for the crate's tests).
+#[cfg(test)]
+pub(crate) fn extended(sql: &[u8]) -> Vec<u8> {
+    let parse = [b"\0", sql, b"\0\0\0"].concat();
+    msgs(&[
+        (b'P', &parse),
+        (b'B', b"\0\0\0\0\0\0\0\0"),
+        (b'E', b"\0\0\0\0\0"),
+        (b'S', b""),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

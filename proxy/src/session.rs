@@ -118,7 +118,8 @@ enum Pending {
     /// The `ReadyForQuery` that ends a `Sync` (`sync`), a simple `Query` or
     /// the startup.
     Ready { sync: bool },
-    /// The client ended COPY data before the server said it was in copy-in mode.
+    /// The client ended COPY data before the server said it was in copy-in
+    /// mode (stale once at the front: its COPY is gone).
     CopyEnd,
 }
 
@@ -327,27 +328,24 @@ impl Session {
                 self.pending.push_back(Pending::Ready { sync: true });
             }
             Frontend::CopyEnd if self.copy_in => self.copy_in = false,
-            // Data ended ahead of the server's `CopyInResponse`: its COPY is
-            // still awaited. With no statement awaited, the COPY already
-            // failed (or the tap resumed after it): the server drops the
-            // client's late `CopyDone` or `CopyFail`, and so does the session.
-            Frontend::CopyEnd if self.awaits_a_statement() => {
-                self.pending.push_back(Pending::CopyEnd);
-            }
-            Frontend::CopyEnd | Frontend::Sync | Frontend::Other => {}
+            // Data ended ahead of the server's `CopyInResponse` (or after
+            // the COPY failed: see `on_server`).
+            Frontend::CopyEnd => self.pending.push_back(Pending::CopyEnd),
+            Frontend::Sync | Frontend::Other => {}
         }
-    }
-
-    fn awaits_a_statement(&self) -> bool {
-        self.pending
-            .iter()
-            .any(|p| matches!(p, Pending::Statement { .. }))
     }
 
     fn on_server(&mut self, tag: u8, body: &[u8], now: Instant, sink: &dyn EventSink) {
         let Some(msg) = parse_backend(tag, body) else {
             return;
         };
+        // A `CopyEnd` waits behind its COPY for `enter_copy_in`. At the
+        // front, its COPY is gone without taking data (failed, or answered
+        // before the tap resumed): the server dropped that `CopyDone` or
+        // `CopyFail`, nothing answers it, and so the session drops it too.
+        while let Some(Pending::CopyEnd) = self.pending.front() {
+            self.pending.pop_front();
+        }
         match msg {
             Backend::CommandComplete(command) => {
                 self.open_or_close_txn(command, true);
@@ -386,11 +384,6 @@ impl Session {
                     if matches!(p, Pending::Ready { .. }) {
                         break;
                     }
-                }
-                // Data the client ended for a COPY that failed before taking
-                // it: the server dropped its `CopyDone`; nothing answers it.
-                while let Some(Pending::CopyEnd) = self.pending.front() {
-                    self.pending.pop_front();
                 }
                 self.last_done = now;
                 if status == b'I' {
@@ -600,7 +593,7 @@ impl<T> Named<T> {
 mod tests {
     use super::*;
     use crate::message::{FrameError, Framer};
-    use crate::message::{msg, msgs};
+    use crate::message::{extended, msg, msgs};
     use crate::tap::frame;
     use std::sync::Mutex;
 
@@ -654,17 +647,6 @@ mod tests {
         assert_eq!(got, [("COPY t FROM STDIN", Some(1)), ("SELECT 2", Some(1))]);
     }
 
-    /// Parse, Bind, Execute and Sync of `sql`, unnamed and without parameters.
-    fn extended(sql: &[u8]) -> Vec<u8> {
-        let parse = [b"\0", sql, b"\0\0\0"].concat();
-        msgs(&[
-            (b'P', &parse),
-            (b'B', b"\0\0\0\0\0\0\0\0"),
-            (b'E', b"\0\0\0\0\0"),
-            (b'S', b""),
-        ])
-    }
-
     fn session() -> (Tapped, Arc<Collect>) {
         let sink = Arc::new(Collect::default());
         let info = SessionInfo {
@@ -713,14 +695,6 @@ mod tests {
     #[test]
     fn a_statement_re_parsed_as_non_utf8_text_is_not_analysed_as_the_old_one() {
         let (mut s, sink) = session();
-        let run = |parse: &[u8]| {
-            msgs(&[
-                (b'P', parse),
-                (b'B', b"\0\0\0\0\0\0\0\0"),
-                (b'E', b"\0\0\0\0\0"),
-                (b'S', b""),
-            ])
-        };
         let done = msgs(&[
             (b'1', b""),
             (b'2', b""),
@@ -728,8 +702,8 @@ mod tests {
             (b'Z', b"I"),
         ]);
         let now = Instant::now();
-        for parse in [&b"\0SELECT 1\0\0\0"[..], b"\0SELECT '\xe9'\0\0\0"] {
-            s.feed(Side::Client, &run(parse), now).unwrap();
+        for sql in [&b"SELECT 1"[..], b"SELECT '\xe9'"] {
+            s.feed(Side::Client, &extended(sql), now).unwrap();
             s.feed(Side::Server, &done, now).unwrap();
         }
         let sqls: Vec<String> = sink

@@ -296,7 +296,7 @@ pub fn frame(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::msg;
+    use crate::message::{extended, msg};
     use std::sync::Arc;
 
     fn info() -> SessionInfo {
@@ -412,13 +412,7 @@ mod tests {
         let answer = [msg(b'C', b"SELECT 1\0"), msg(b'Z', b"I")].concat();
         // libpq's extended COPY: the batch with its Sync, then the data,
         // CopyDone and another Sync; the server ignores the first Sync.
-        let copy = [
-            msg(b'P', b"\0COPY t FROM STDIN\0\0\0"),
-            msg(b'B', b"\0\0\0\0\0\0\0\0"),
-            msg(b'E', b"\0\0\0\0\0"),
-            msg(b'S', b""),
-        ]
-        .concat();
+        let copy = extended(b"COPY t FROM STDIN");
         let data = [msg(b'd', b"1\n"), msg(b'c', b""), msg(b'S', b"")].concat();
         let copied = [msg(b'C', b"COPY 1\0"), msg(b'Z', b"I")].concat();
         let queue = TapQueue::with_limit(64 * size_of::<Record>());
