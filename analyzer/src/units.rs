@@ -198,8 +198,8 @@ impl UnitTracker {
         // twice over (a request id or a trace tells requests apart).
         let new_unit = state.key.as_ref() != Some(&key)
             || (begins && key.0 == UnitKind::Transaction)
-            || (idle && key.0 == UnitKind::Session)
-            || (idle && key.0 == UnitKind::Request && marks.by_route)
+            || (idle
+                && (key.0 == UnitKind::Session || (key.0 == UnitKind::Request && marks.by_route)))
             || state
                 .open
                 .as_ref()
