@@ -16,8 +16,11 @@
 
 use std::fmt;
 
+mod cache;
+
 use crate::dialect::Dialect;
 use crate::lexer::{Kind, Token, tokenize};
+use cache::ShapeCache;
 
 /// The stable 64-bit id of a shape.
 #[derive(
@@ -168,11 +171,14 @@ fn is_clause_word(lower: &str) -> bool {
 }
 
 /// Reusable normalizer: keeps its buffers between statements so the hot path
-/// does not allocate.
+/// does not allocate, and the shapes of the token sequences it has seen, so
+/// a statement that differs from an earlier one only in its values is
+/// shaped by lookup.
 #[derive(Debug, Default)]
 pub struct Normalizer {
     dialect: Dialect,
     tokens: Vec<Token>,
+    cache: ShapeCache,
 }
 
 /// How the previously emitted piece affects spacing and signs.
@@ -279,6 +285,7 @@ impl Normalizer {
         Normalizer {
             dialect,
             tokens: Vec::new(),
+            cache: ShapeCache::default(),
         }
     }
 
@@ -302,15 +309,31 @@ impl Normalizer {
         out.literals.clear();
         out.tags.clear();
         self.tokens.clear();
+        self.cache.begin();
+        // Tokens end on character boundaries: their bytes need no check.
+        let bytes = sql.as_bytes();
         for tok in tokenize(sql, self.dialect).without_whitespace() {
+            let text = &bytes[tok.start as usize..tok.end as usize];
             match tok.kind {
                 Kind::Whitespace | Kind::LineComment => {}
                 // `ORDER BY a ASC` is `ORDER BY a`: ascending is the default.
-                Kind::Word if tok.text(sql).eq_ignore_ascii_case("asc") => {}
+                Kind::Word if text.eq_ignore_ascii_case(b"asc") => {}
                 Kind::BlockComment => parse_sqlcommenter(tok.text(sql), &mut out.tags),
-                _ => self.tokens.push(tok),
+                _ => {
+                    self.cache.push(tok.kind, text);
+                    self.tokens.push(tok);
+                }
             }
         }
+        if self.cache.fill(&self.tokens, out) {
+            return;
+        }
+        self.apply_rules(sql, out);
+        self.cache.keep(&self.tokens, out);
+    }
+
+    /// Applies the shaping rules to the collected tokens of `sql`.
+    fn apply_rules(&mut self, sql: &str, out: &mut Normalized) {
         while self
             .tokens
             .last()

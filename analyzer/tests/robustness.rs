@@ -583,6 +583,29 @@ proptest! {
         }
     }
 
+    /// A statement shaped from the normalizer's cache (one that differs
+    /// from an earlier one only in its values) gets what a fresh normalizer
+    /// gives: its own literals, at their own places.
+    #[test]
+    fn shapes_taken_from_the_cache_match_a_fresh_normalizer(
+        text in prop_oneof![sqlish(), dense()],
+    ) {
+        // Every digit gains a 7: numbers keep their kind and change length.
+        let variant: String = text
+            .chars()
+            .flat_map(|c| [Some(c), c.is_ascii_digit().then_some('7')])
+            .flatten()
+            .collect();
+        for dialect in DIALECTS {
+            let mut reused = Normalizer::new(dialect);
+            let mut out = Normalized::default();
+            for t in [&text, &variant, &text] {
+                reused.normalize_into(t, &mut out);
+                prop_assert_eq!(&out, &normalize(t, dialect));
+            }
+        }
+    }
+
     #[test]
     fn readers_survive_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         check_readers(&bytes)?;
