@@ -13,6 +13,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Each statement analysed allocates its text, its parameters and its share
+/// of a batch: with mimalloc the proxy's capture does about a tenth fewer
+/// instructions than with glibc's allocator, for about 18 MB more resident
+/// memory (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
