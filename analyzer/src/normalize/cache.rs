@@ -32,10 +32,9 @@ pub(super) struct ShapeCache {
     /// By the key's XXH3 hash; each entry holds its key, so a collision is a miss.
     entries: FingerprintMap<Shaped>,
     bytes: usize,
-    /// The current statement's key.
+    /// The current statement's key; once past [`MAX_KEY`] it stops
+    /// growing, and the statement is neither looked up nor kept.
     key: Vec<u8>,
-    /// The key outgrew [`MAX_KEY`]: the statement is neither looked up nor kept.
-    too_long: bool,
     #[cfg(test)]
     pub(super) hits: usize,
 }
@@ -62,12 +61,11 @@ impl ShapeCache {
     /// Starts the key of a new statement.
     pub(super) fn begin(&mut self) {
         self.key.clear();
-        self.too_long = false;
     }
 
     /// Adds the next token the rules will see.
     pub(super) fn push(&mut self, kind: Kind, text: &[u8]) {
-        if self.too_long {
+        if self.too_long() {
             return;
         }
         let key = &mut self.key;
@@ -79,13 +77,16 @@ impl ShapeCache {
             key.extend_from_slice(text);
             key.push(0xFF);
         }
-        self.too_long = key.len() > MAX_KEY;
+    }
+
+    fn too_long(&self) -> bool {
+        self.key.len() > MAX_KEY
     }
 
     /// Fills `out` (whose tags are already read) from an earlier statement
     /// with the same key; whether there was one.
     pub(super) fn fill(&mut self, tokens: &[Token], out: &mut Normalized) -> bool {
-        if self.too_long {
+        if self.too_long() {
             return false;
         }
         let Some(shaped) = self
@@ -112,7 +113,7 @@ impl ShapeCache {
 
     /// Keeps what the rules made of the current statement's `tokens`.
     pub(super) fn keep(&mut self, tokens: &[Token], out: &Normalized) {
-        if self.too_long {
+        if self.too_long() {
             return;
         }
         let Some(literals) = out
@@ -223,5 +224,15 @@ mod tests {
         ];
         // Only the last: `ASC` is dropped before the rules see it.
         assert_eq!(hits(&texts), 1);
+    }
+
+    #[test]
+    fn statements_past_the_longest_key_are_shaped_by_the_rules() {
+        let columns: Vec<String> = (0..2_000).map(|i| format!("column_{i}")).collect();
+        let long = |id: u32| format!("SELECT {} FROM t WHERE id = {id}", columns.join(", "));
+        let (a, b) = (long(1), long(2));
+        assert_eq!(hits(&[&a, &b]), 0);
+        let (c, d) = (long(1)[..200].to_owned(), long(2)[..200].to_owned());
+        assert_eq!(hits(&[&c, &d]), 1);
     }
 }
