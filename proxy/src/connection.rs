@@ -152,7 +152,6 @@ pub async fn serve(
     }
 }
 
-/// Reads until `buf` starts with a whole startup-phase message; its length.
 /// How a client opens.
 enum First {
     /// With a whole startup-phase message of this length.
@@ -165,6 +164,8 @@ enum First {
 /// The byte a TLS handshake record starts with.
 const TLS_HANDSHAKE: u8 = 0x16;
 
+/// Reads until `buf` starts with a whole startup-phase message (then its
+/// length) or with a TLS record.
 async fn read_initial(client: &mut TcpStream, buf: &mut Vec<u8>) -> Result<First, ConnectionError> {
     loop {
         if buf.first() == Some(&TLS_HANDSHAKE) {
