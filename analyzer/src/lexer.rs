@@ -66,6 +66,15 @@ pub fn tokenize(src: &str, dialect: Dialect) -> Tokens<'_> {
     }
 }
 
+/// The token of `src` that starts at byte `at`, lexed as [`tokenize`] would
+/// lex it if one of its tokens started there; `None` at the end of `src`.
+#[must_use]
+pub fn token_at(src: &str, at: usize, dialect: Dialect) -> Option<Token> {
+    let mut tokens = tokenize(src, dialect);
+    tokens.pos = at;
+    tokens.next()
+}
+
 /// The iterator returned by [`tokenize`].
 pub struct Tokens<'a> {
     src: &'a [u8],
@@ -98,6 +107,18 @@ pub fn is_space(c: char) -> bool {
 
 fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+/// A table of the bytes in `bytes`: one lookup tells whether a byte is one
+/// of them, where most bytes of a text are none.
+pub(crate) const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
 }
 
 /// The ASCII bytes [`is_ident_char`] accepts, as a table.

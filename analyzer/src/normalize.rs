@@ -17,10 +17,12 @@
 use std::fmt;
 
 mod cache;
+mod templates;
 
 use crate::dialect::Dialect;
 use crate::lexer::{Kind, Token, tokenize};
 use cache::ShapeCache;
+use templates::Templates;
 
 /// The stable 64-bit id of a shape.
 #[derive(
@@ -171,14 +173,16 @@ fn is_clause_word(lower: &str) -> bool {
 }
 
 /// Reusable normalizer: keeps its buffers between statements so the hot path
-/// does not allocate, and the shapes of the token sequences it has seen, so
+/// does not allocate, and what it made of the statements it has seen, so
 /// a statement that differs from an earlier one only in its values is
-/// shaped by lookup.
+/// shaped by lookup: by its text where the rest of it is byte for byte an
+/// earlier one's ([`templates`]), else by its tokens ([`cache`]).
 #[derive(Debug, Default)]
 pub struct Normalizer {
     dialect: Dialect,
     tokens: Vec<Token>,
     cache: ShapeCache,
+    templates: Templates,
 }
 
 /// How the previously emitted piece affects spacing and signs.
@@ -286,6 +290,7 @@ impl Normalizer {
             dialect,
             tokens: Vec::new(),
             cache: ShapeCache::default(),
+            templates: Templates::default(),
         }
     }
 
@@ -308,6 +313,9 @@ impl Normalizer {
         out.shape.clear();
         out.literals.clear();
         out.tags.clear();
+        if self.templates.fill(sql, self.dialect, out) {
+            return;
+        }
         self.tokens.clear();
         self.cache.begin();
         // Tokens end on character boundaries: their bytes need no check.
@@ -326,6 +334,8 @@ impl Normalizer {
             }
         }
         if self.cache.fill(&self.tokens, out) {
+            // Its token sequence came before: its text may well come again.
+            self.templates.keep(sql, self.dialect, out);
             return;
         }
         self.apply_rules(sql, out);
