@@ -4,16 +4,17 @@
 //! An application's statements repeat byte for byte except for their values
 //! (`… WHERE aid = 41234;`, then `… WHERE aid = 97;`). When a text is an
 //! earlier one's fixed text with other values in the same places, it would
-//! lex into the same tokens, values aside, and so get the same shape, id,
-//! tags and slots ([`super::cache`]): only its literals' offsets are its own.
+//! lex into the same tokens, values aside, and so get the same shape, id
+//! and slots ([`super::cache`]): only its literals' offsets are its own.
+//! Texts with sqlcommenter tags are not kept (see [`Templates::keep`]).
 //! Matching a template takes a comparison of the fixed text and one token
 //! lexed per value, instead of lexing the whole text; in the proxy that is
 //! most of what normalizing a statement cost (bench/README.md).
 //!
 //! Why a match is sound: the lexer reads left to right and decides where a
-//! token ends from the bytes at and after it, looking at most one byte past
-//! a token into what follows (and back one byte, for `:` only, which no
-//! value ends with). Each value is lexed here by the lexer itself, at the
+//! token ends from the bytes at and after it; of a value that follows, a
+//! token looks at no more than its first byte (and back one byte, for `:`
+//! only, which no value ends with). Each value is lexed here by the lexer itself, at the
 //! same place after the same fixed text, and must give a token of the same
 //! kind, starting with the same kind of byte, that ends exactly where the
 //! next fixed text starts. Then every token of the fixed text is what it was.
@@ -62,7 +63,6 @@ struct Template {
     id: Fingerprint,
     /// The text's literals, as offsets into `text`.
     literals: Box<[Literal]>,
-    tags: Box<[(String, String)]>,
 }
 
 /// A value's token in the template's text.
@@ -91,7 +91,6 @@ impl Templates {
         };
         out.shape.push_str(&template.shape);
         out.id = template.id;
-        out.tags.extend(template.tags.iter().cloned());
         template.place_literals(&self.spans, &mut out.literals);
         #[cfg(test)]
         {
@@ -100,9 +99,11 @@ impl Templates {
         true
     }
 
-    /// Keeps `sql`, normalized into `out`, as a template.
+    /// Keeps `sql`, normalized into `out`, as a template; not if it has
+    /// sqlcommenter tags, which mostly carry a trace or request id that
+    /// differs in every statement: each would make a template never matched.
     pub(super) fn keep(&mut self, sql: &str, dialect: Dialect, out: &Normalized) {
-        if sql.len() > MAX_TEXT {
+        if sql.len() > MAX_TEXT || !out.tags.is_empty() {
             return;
         }
         let Some(template) = Template::of(sql, dialect, out) else {
@@ -154,7 +155,6 @@ impl Template {
             shape: out.shape.as_str().into(),
             id: out.id,
             literals: out.literals.as_slice().into(),
-            tags: out.tags.as_slice().into(),
         })
     }
 
@@ -221,11 +221,6 @@ impl Template {
             + self.shape.len()
             + self.values.len() * size_of::<Value>()
             + self.literals.len() * size_of::<Literal>()
-            + self
-                .tags
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + size_of::<(String, String)>())
-                .sum::<usize>()
             + OVERHEAD
     }
 }
@@ -320,9 +315,9 @@ mod tests {
             "SELECT abalance FROM pgbench_accounts WHERE aid = 22;",
             "SELECT abalance FROM pgbench_accounts WHERE aid = 333;",
             "SELECT abalance FROM pgbench_accounts WHERE aid = 4.5e6;",
-            "UPDATE t SET b = b + -1 WHERE a = 'x' AND c IS NULL /* action='r' */",
-            "UPDATE t SET b = b + -22 WHERE a = 'yy' AND c IS NULL /* action='r' */",
-            "UPDATE t SET b = b + -333 WHERE a = 'it''s' AND c IS NULL /* action='r' */",
+            "UPDATE t SET b = b + -1 WHERE a = 'x' AND c IS NULL /* why */",
+            "UPDATE t SET b = b + -22 WHERE a = 'yy' AND c IS NULL /* why */",
+            "UPDATE t SET b = b + -333 WHERE a = 'it''s' AND c IS NULL /* why */",
             "SELECT * FROM t1 WHERE a IN (1, 2) AND b = $1",
             "SELECT * FROM t1 WHERE a IN (11, 22) AND b = $1",
             "SELECT * FROM t1 WHERE a IN (111, 222) AND b = $1",
@@ -366,6 +361,9 @@ mod tests {
             ),
             1
         );
+        // Texts with sqlcommenter tags make no template.
+        let tagged = "SELECT a FROM t WHERE b = 1 /* traceparent='00-1' */";
+        assert_eq!(hits(Dialect::PostgreSql, &[tagged, tagged, tagged]), 0);
         // MySQL: `"…"` is a string, with backslash escapes.
         let mysql = r#"SELECT a FROM t WHERE c = "x" AND d = 'y'"#;
         let escaped = r#"SELECT a FROM t WHERE c = "\"" AND d = 'y\''"#;
