@@ -14,10 +14,11 @@
 //! Why a match is sound: the lexer reads left to right and decides where a
 //! token ends from the bytes at and after it; of a value that follows, a
 //! token looks at no more than its first byte (and back one byte, for `:`
-//! only, which no value ends with). Each value is lexed here by the lexer itself, at the
-//! same place after the same fixed text, and must give a token of the same
-//! kind, starting with the same kind of byte, that ends exactly where the
-//! next fixed text starts. Then every token of the fixed text is what it was.
+//! only, which no value ends with). Each value is lexed here by the lexer
+//! itself, at the same place after the same fixed text, and must give a
+//! token of the same kind, starting with the same kind of byte, that ends
+//! exactly where the next fixed text starts. Then every token of the fixed
+//! text is what it was.
 //!
 //! Templates are looked up by the text's first bytes, up to the first that
 //! can start a value (a quote, or a digit, `.` or `$` not inside a word),
