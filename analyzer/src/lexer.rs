@@ -132,7 +132,9 @@ const ASCII_IDENT: [bool; 256] = {
     table
 };
 
-fn is_ident_char(b: u8) -> bool {
+/// A byte an unquoted word may hold after its first: a digit or `$` after
+/// one continues the word.
+pub(crate) fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 

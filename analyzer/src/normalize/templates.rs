@@ -27,7 +27,7 @@
 //! run once cost no template. The memory is bounded like the shape cache's.
 
 use crate::dialect::Dialect;
-use crate::lexer::{Kind, byte_set, token_at};
+use crate::lexer::{Kind, byte_set, is_ident_char, token_at};
 use crate::normalize::{Fingerprint, FingerprintMap, Literal, LiteralKind, Normalized};
 
 /// Bytes of texts, shapes and literals kept before the templates are dropped.
@@ -272,7 +272,7 @@ fn prefix_key(text: &[u8], dialect: Dialect) -> Fingerprint {
         let leads = match window[i] {
             b'\'' => true,
             b'"' => dialect.double_quote_is_string(),
-            _ => i == 0 || !is_word_byte(window[i - 1]),
+            _ => i == 0 || !is_ident_char(window[i - 1]),
         };
         if leads {
             end = i;
@@ -285,12 +285,6 @@ fn prefix_key(text: &[u8], dialect: Dialect) -> Fingerprint {
 
 /// Bytes that may start a value.
 const MAY_LEAD: [bool; 256] = byte_set(b"0123456789.$'\"");
-
-/// A byte a word may hold, so that a digit, `.` or `$` after it is part of
-/// the word (or of a name: `t.id`), not a value.
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
 
 #[cfg(test)]
 mod tests {
