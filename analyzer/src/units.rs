@@ -40,9 +40,37 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Unit {
     pub kind: UnitKind,
-    /// A readable, unique name: `request GET /posts #3`, `transaction pid:7 #2`.
-    pub name: Arc<str>,
+    /// What grouped it: the request, transaction or session id.
+    pub key: Arc<str>,
+    /// The session it ran on (empty when events carry none).
+    pub session: Arc<str>,
+    /// Its number among its session's units, from 1.
+    pub seq: u64,
     pub entries: Vec<Entry>,
+}
+
+impl Unit {
+    /// A readable, unique name: `request GET /posts on pid:7 #3`,
+    /// `transaction pid:7 #2`. Made on demand: most units are never named
+    /// (only those with findings are), and formatting a name for each unit
+    /// as it opened cost 3 % of the proxy pipeline's work in a pgbench
+    /// TPC-B-like run (bench/README.md).
+    #[must_use]
+    pub fn name(&self) -> Arc<str> {
+        let kind = match self.kind {
+            UnitKind::Request => "request",
+            UnitKind::Transaction => "transaction",
+            UnitKind::Session => "session",
+        };
+        let (key, seq) = (&self.key, self.seq);
+        Arc::from(
+            if self.kind == UnitKind::Request && !self.session.is_empty() {
+                format!("{kind} {key} on {} #{seq}", self.session)
+            } else {
+                format!("{kind} {key} #{seq}")
+            },
+        )
+    }
 }
 
 /// How units are cut.
@@ -207,19 +235,11 @@ impl UnitTracker {
         if new_unit {
             closed.extend(state.open.take());
             state.seq += 1;
-            let kind_name = match key.0 {
-                UnitKind::Request => "request",
-                UnitKind::Transaction => "transaction",
-                UnitKind::Session => "session",
-            };
-            let name = if key.0 == UnitKind::Request && !session.is_empty() {
-                format!("{kind_name} {} on {session} #{}", key.1, state.seq)
-            } else {
-                format!("{kind_name} {} #{}", key.1, state.seq)
-            };
             state.open = Some(Unit {
                 kind: key.0,
-                name: Arc::from(name),
+                key: key.1.clone(),
+                session: session.clone(),
+                seq: state.seq,
                 entries: Vec::new(),
             });
             state.key = Some(key);
@@ -276,7 +296,7 @@ impl UnitTracker {
             .filter_map(|(_, s)| s.open)
             .filter(|u| !u.entries.is_empty())
             .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort_by_cached_key(Unit::name);
         out
     }
 }
@@ -307,7 +327,7 @@ mod tests {
         units.extend(t.finish());
         units
             .into_iter()
-            .map(|u| (u.name.to_string(), u.entries.len()))
+            .map(|u| (u.name().to_string(), u.entries.len()))
             .collect()
     }
 
@@ -347,9 +367,9 @@ mod tests {
         t.push(e, &marks, &mut closed);
         assert!(closed.is_empty());
         t.end_session("s1", &mut closed);
-        let names: Vec<(&str, usize)> =
-            closed.iter().map(|u| (&*u.name, u.entries.len())).collect();
-        assert_eq!(names, [("session s1 #1", 2)]);
+        let names: Vec<(Arc<str>, usize)> =
+            closed.iter().map(|u| (u.name(), u.entries.len())).collect();
+        assert_eq!(names, [(Arc::from("session s1 #1"), 2)]);
         // Only the other session's unit is still held.
         assert_eq!(t.open().count(), 1);
         // An unknown or already ended session closes nothing.

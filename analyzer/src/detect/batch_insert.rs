@@ -25,7 +25,7 @@ impl BatchInserts {
                 continue;
             }
             let (tally, table) = self.loads.entry(x.fingerprint).or_default();
-            tally.add(&view.unit.name, rows, x.total_ms, rows - 1);
+            tally.add(view.unit, rows, x.total_ms, rows - 1);
             if table.is_none() {
                 table.clone_from(&facts.table);
             }

@@ -39,7 +39,7 @@ impl Duplicates {
             #[allow(clippy::cast_precision_loss)]
             let share = hits as f64 / executions as f64;
             agg.tally
-                .add(&view.unit.name, executions, x.total_ms * share, hits);
+                .add(view.unit, executions, x.total_ms * share, hits);
             agg.hits += hits;
             if agg.columns.is_empty() {
                 agg.columns = facts.eq_slots.iter().map(|(_, c)| c.clone()).collect();

@@ -353,10 +353,10 @@ pub(crate) struct Tally {
 const UNITS_KEPT: usize = 20;
 
 impl Tally {
-    pub fn add(&mut self, unit: &Arc<str>, executions: u64, total_ms: f64, saved: u64) {
+    pub fn add(&mut self, unit: &Unit, executions: u64, total_ms: f64, saved: u64) {
         self.unit_count += 1;
         if self.units.len() < UNITS_KEPT {
-            self.units.push(unit.clone());
+            self.units.push(unit.name());
         }
         self.executions += executions;
         self.largest = self.largest.max(executions);

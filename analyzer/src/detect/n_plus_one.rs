@@ -80,7 +80,7 @@ impl NPlusOne {
             let executions = x.positions.len() as u64;
             let agg = self.loops.entry(x.fingerprint).or_default();
             agg.tally
-                .add(&view.unit.name, executions, x.total_ms, executions - 1);
+                .add(view.unit, executions, x.total_ms, executions - 1);
             if let Some(p) = parent {
                 *agg.parents.entry(p).or_default() += 1;
             }
@@ -108,7 +108,7 @@ impl NPlusOne {
                     .collect();
                 let first = &view.unit.entries[x.positions[0]];
                 agg.example = Some(LoopExample {
-                    unit: view.unit.name.clone(),
+                    unit: view.unit.name(),
                     dialect: view.dialect,
                     sample_sql: first.sql.clone(),
                     sample_params: first.params.clone(),
