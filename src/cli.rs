@@ -222,6 +222,7 @@ impl InputArgs {
                     .idle_gap_ms
                     .or(config.detect.idle_gap_ms)
                     .unwrap_or(defaults.units.idle_gap_ms),
+                ..defaults.units
             },
         }
     }

@@ -17,6 +17,13 @@ use crate::normalize::{Fingerprint, Normalized};
 /// A unit splits here at the latest, so memory stays bounded.
 pub const MAX_UNIT_EVENTS: usize = 100_000;
 
+/// What the open units of all sessions may hold together, by default.
+/// [`MAX_UNIT_EVENTS`] bounds one unit, not how many are open: a proxy in
+/// front of a busy pool has a unit open on every connection, each of which
+/// may run statements back to back for minutes, and 50 such connections
+/// of 500-byte statements would hold nearly 3 GB.
+pub const MAX_HELD_BYTES: usize = 256 << 20;
+
 /// What grouped a unit's statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnitKind {
@@ -47,6 +54,20 @@ pub struct Unit {
     /// Its number among its session's units, from 1.
     pub seq: u64,
     pub entries: Vec<Entry>,
+    /// What its entries hold, as [`UnitConfig::max_held_bytes`] counts it.
+    held: usize,
+}
+
+impl Entry {
+    /// The memory the entry holds: itself, its text and its parameters.
+    fn footprint(&self) -> usize {
+        let params: usize = self
+            .params
+            .iter()
+            .map(|p| size_of::<Option<String>>() + p.as_ref().map_or(0, String::len))
+            .sum();
+        size_of::<Entry>() + self.sql.len() + params
+    }
 }
 
 impl Unit {
@@ -79,11 +100,18 @@ pub struct UnitConfig {
     /// A session's statement starting longer than this after the previous
     /// one ended starts a new unit.
     pub idle_gap_ms: f64,
+    /// What the open units may hold together (their statements' texts and
+    /// parameters); past it the largest closes early, splitting a loop it
+    /// may be in rather than growing without bound.
+    pub max_held_bytes: usize,
 }
 
 impl Default for UnitConfig {
     fn default() -> Self {
-        UnitConfig { idle_gap_ms: 100.0 }
+        UnitConfig {
+            idle_gap_ms: 100.0,
+            max_held_bytes: MAX_HELD_BYTES,
+        }
     }
 }
 
@@ -104,6 +132,8 @@ pub struct UnitTracker {
     config: UnitConfig,
     /// By session id; xxh3, not SipHash: it is looked up for every event.
     sessions: HashMap<Arc<str>, SessionState, Xxh3DefaultBuilder>,
+    /// What the open units hold together ([`Unit::held`]).
+    held: usize,
 }
 
 /// What the unit tracker needs to know of a statement, taken where it is
@@ -177,6 +207,7 @@ impl UnitTracker {
         UnitTracker {
             config,
             sessions: HashMap::default(),
+            held: 0,
         }
     }
 
@@ -233,7 +264,7 @@ impl UnitTracker {
                 .as_ref()
                 .is_none_or(|u| u.entries.len() >= MAX_UNIT_EVENTS);
         if new_unit {
-            closed.extend(state.open.take());
+            close(&mut self.held, state.open.take(), closed);
             state.seq += 1;
             state.open = Some(Unit {
                 kind: key.0,
@@ -241,6 +272,7 @@ impl UnitTracker {
                 session: session.clone(),
                 seq: state.seq,
                 entries: Vec::new(),
+                held: 0,
             });
             state.key = Some(key);
         }
@@ -250,13 +282,16 @@ impl UnitTracker {
             state.in_txn = false;
         }
         if let Some(unit) = state.open.as_mut() {
-            unit.entries.push(Entry {
+            let entry = Entry {
                 fingerprint: marks.fingerprint,
                 values_hash,
                 duration_ms: event.duration_ms.unwrap_or(0.0),
                 sql: event.sql,
                 params: event.params,
-            });
+            };
+            unit.held += entry.footprint();
+            self.held += entry.footprint();
+            unit.entries.push(entry);
         }
         // A finished transaction is complete now: close it at once.
         if ends
@@ -266,7 +301,33 @@ impl UnitTracker {
                 .is_some_and(|k| k.0 == UnitKind::Transaction)
         {
             state.key = None;
-            closed.extend(state.open.take());
+            close(&mut self.held, state.open.take(), closed);
+        }
+        if self.held > self.config.max_held_bytes {
+            self.shed(closed);
+        }
+    }
+
+    /// Closes the open units holding the most (those whose loops, if any,
+    /// are the longest seen already) until they hold three quarters of the
+    /// budget: one pass over the sessions each time the budget is exceeded,
+    /// not one per unit closed. A session whose unit closed this way opens
+    /// a new one under the same key with its next statement.
+    fn shed(&mut self, closed: &mut Vec<Unit>) {
+        let mut largest: Vec<(usize, Arc<str>)> = self
+            .sessions
+            .iter()
+            .filter_map(|(id, s)| s.open.as_ref().map(|u| (u.held, id.clone())))
+            .collect();
+        largest.sort_unstable_by_key(|(held, _)| std::cmp::Reverse(*held));
+        let target = self.config.max_held_bytes / 4 * 3;
+        for (_, id) in largest {
+            if self.held <= target {
+                break;
+            }
+            if let Some(state) = self.sessions.get_mut(&id) {
+                close(&mut self.held, state.open.take(), closed);
+            }
         }
     }
 
@@ -284,12 +345,13 @@ impl UnitTracker {
     /// used again afterwards numbers its units from `#1` anew.)
     pub fn end_session(&mut self, session: &str, closed: &mut Vec<Unit>) {
         if let Some(state) = self.sessions.remove(session) {
-            closed.extend(state.open.filter(|u| !u.entries.is_empty()));
+            close(&mut self.held, state.open, closed);
         }
     }
 
     /// Closes every open unit (the input ended).
     pub fn finish(&mut self) -> Vec<Unit> {
+        self.held = 0;
         let mut out: Vec<Unit> = self
             .sessions
             .drain()
@@ -298,6 +360,17 @@ impl UnitTracker {
             .collect();
         out.sort_by_cached_key(Unit::name);
         out
+    }
+}
+
+/// Moves `unit`, if any and not empty, to `closed`, and takes what it
+/// held off the tracker's count.
+fn close(held: &mut usize, unit: Option<Unit>, closed: &mut Vec<Unit>) {
+    if let Some(unit) = unit {
+        *held -= unit.held;
+        if !unit.entries.is_empty() {
+            closed.push(unit);
+        }
     }
 }
 
@@ -376,6 +449,55 @@ mod tests {
         t.end_session("s1", &mut closed);
         t.end_session("nobody", &mut closed);
         assert_eq!(closed.len(), 1);
+    }
+
+    #[test]
+    fn open_units_past_the_memory_budget_close_largest_first() {
+        // Three sessions run statements back to back (no idle gap, no
+        // transaction): each unit stays open until the budget closes it.
+        let budget = 4_000;
+        let mut t = UnitTracker::new(UnitConfig {
+            max_held_bytes: budget,
+            ..UnitConfig::default()
+        });
+        let mut closed = Vec::new();
+        let mut pushed = 0;
+        for i in 0..60_i64 {
+            // s1 sends long statements, s2 and s3 short ones.
+            for (session, pad) in [("s1", 200), ("s2", 10), ("s3", 10)] {
+                let sql = format!("SELECT {i} /*{}*/", "x".repeat(pad));
+                let e = ev(&sql, session, i);
+                let marks = Marks::of(&e, &normalize(&sql, Dialect::Generic));
+                t.push(e, &marks, &mut closed);
+                pushed += 1;
+                assert!(
+                    t.held <= budget,
+                    "{} held after {pushed} statements",
+                    t.held
+                );
+                let open: usize = t.open().map(|u| u.held).sum();
+                assert_eq!(t.held, open, "the count follows the open units");
+            }
+        }
+        // The long statements' session filled the budget first and was
+        // closed first; each closed unit is a run of one session.
+        assert!(!closed.is_empty());
+        assert_eq!(closed[0].session.as_ref(), "s1");
+        assert!(closed.iter().all(|u| u.kind == UnitKind::Session));
+        // Nothing is lost: every statement is in a closed or a final unit,
+        // and each session's units are numbered in order.
+        closed.extend(t.finish());
+        assert_eq!(
+            closed.iter().map(|u| u.entries.len()).sum::<usize>(),
+            pushed
+        );
+        assert_eq!(t.held, 0);
+        let s1: Vec<u64> = closed
+            .iter()
+            .filter(|u| u.session.as_ref() == "s1")
+            .map(|u| u.seq)
+            .collect();
+        assert!(s1.len() > 1 && s1.windows(2).all(|w| w[0] < w[1]), "{s1:?}");
     }
 
     #[test]
