@@ -341,8 +341,10 @@ pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
 /// A message from the server, as far as the tap needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend<'a> {
-    /// A statement finished; its command tag (`SELECT 3`, `INSERT 0 1`).
-    CommandComplete(&'a str),
+    /// A statement finished; its command tag (`SELECT 3`, `INSERT 0 1`),
+    /// as bytes: the tap reads it for every statement, and the tag is ASCII,
+    /// so validating it as UTF-8 would be all cost.
+    CommandComplete(&'a [u8]),
     /// A statement (or the batch around it) failed.
     Error {
         /// SQLSTATE.
@@ -375,7 +377,7 @@ pub fn backend_wants(tag: u8) -> bool {
 pub fn parse_backend(tag: u8, body: &[u8]) -> Option<Backend<'_>> {
     let mut r = Reader::new(body);
     Some(match tag {
-        b'C' => Backend::CommandComplete(r.cstr()?),
+        b'C' => Backend::CommandComplete(r.cstr_bytes()?),
         b'E' => {
             let (mut code, mut message) = ("", "");
             while let Some(field) = r.u8() {
@@ -409,14 +411,20 @@ pub fn parse_backend(tag: u8, body: &[u8]) -> Option<Backend<'_>> {
 ///
 /// Read byte by byte: it runs for every statement the proxy taps, and the
 /// `str` pattern searchers cost more than the tag is long.
-pub fn tag_rows(tag: &str) -> Option<u64> {
-    let b = tag.as_bytes();
-    let verb_end = b.iter().position(|&c| c == b' ')?;
-    if !b[..verb_end].iter().all(u8::is_ascii_uppercase) {
+pub fn tag_rows(tag: &[u8]) -> Option<u64> {
+    let verb_end = tag.iter().position(|&c| c == b' ')?;
+    if !tag[..verb_end].iter().all(u8::is_ascii_uppercase) {
         return None;
     }
-    let last_space = b.iter().rposition(|&c| c == b' ')?;
-    tag[last_space + 1..].parse().ok()
+    let last_space = tag.iter().rposition(|&c| c == b' ')?;
+    let digits = &tag[last_space + 1..];
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0_u64, |n, &d| {
+        d.is_ascii_digit().then_some(())?;
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// A parameter value as SQL literal text: text-format values as sent,
@@ -712,10 +720,20 @@ mod tests {
                 message: "relation \"nope\" does not exist"
             })
         );
-        assert_eq!(tag_rows("SELECT 3"), Some(3));
-        assert_eq!(tag_rows("INSERT 0 12"), Some(12));
-        assert_eq!(tag_rows("COPY 10"), Some(10));
-        assert_eq!(tag_rows("BEGIN"), None);
-        assert_eq!(tag_rows("CREATE TABLE"), None);
+        assert_eq!(tag_rows(b"SELECT 3"), Some(3));
+        assert_eq!(tag_rows(b"INSERT 0 12"), Some(12));
+        assert_eq!(tag_rows(b"COPY 10"), Some(10));
+        assert_eq!(tag_rows(b"SELECT 18446744073709551615"), Some(u64::MAX));
+        assert_eq!(tag_rows(b"BEGIN"), None);
+        assert_eq!(tag_rows(b"CREATE TABLE"), None);
+        // Not a count: empty, signed, not digits, or past u64.
+        for tag in [
+            "SELECT ",
+            "SELECT +3",
+            "SELECT 3x",
+            "SELECT 18446744073709551616",
+        ] {
+            assert_eq!(tag_rows(tag.as_bytes()), None, "{tag}");
+        }
     }
 }
