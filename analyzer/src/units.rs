@@ -289,8 +289,9 @@ impl UnitTracker {
                 sql: event.sql,
                 params: event.params,
             };
-            unit.held += entry.footprint();
-            self.held += entry.footprint();
+            let footprint = entry.footprint();
+            unit.held += footprint;
+            self.held += footprint;
             unit.entries.push(entry);
         }
         // A finished transaction is complete now: close it at once.
