@@ -206,7 +206,14 @@ fn text_report_top_n() {
 fn json_report_is_version_1_and_self_consistent() {
     let r = report_json(&["samples/pg/stderr-duration.log"]);
     assert_eq!(r["version"], 1);
-    for key in ["events", "fingerprints", "malformed", "unparsed", "dropped"] {
+    for key in [
+        "events",
+        "fingerprints",
+        "malformed",
+        "unparsed",
+        "dropped",
+        "units_cut",
+    ] {
         assert!(r["totals"][key].is_u64(), "totals.{key}: {}", r["totals"]);
     }
     assert!(r["findings"].is_array());

@@ -54,6 +54,12 @@ pub struct Unit {
     /// Its number among its session's units, from 1.
     pub seq: u64,
     pub entries: Vec<Entry>,
+    /// It closed at a memory bound ([`MAX_UNIT_EVENTS`] statements, or
+    /// [`UnitConfig::max_held_bytes`] over all open units), not where its
+    /// work ended: the session's next statement goes on in a new unit, and
+    /// a loop running across the cut is seen in two parts. Counted so that
+    /// a report can say its loops may be split.
+    pub cut: bool,
     /// What its entries hold, as [`UnitConfig::max_held_bytes`] counts it.
     held: usize,
 }
@@ -255,15 +261,21 @@ impl UnitTracker {
         // too: a pooled connection serves the next request of the same route
         // under the same tags, and merging the two would count one loop
         // twice over (a request id or a trace tells requests apart).
-        let new_unit = state.key.as_ref() != Some(&key)
+        let over = state.key.as_ref() != Some(&key)
             || (begins && key.0 == UnitKind::Transaction)
             || (idle
-                && (key.0 == UnitKind::Session || (key.0 == UnitKind::Request && marks.by_route)))
-            || state
-                .open
-                .as_ref()
-                .is_none_or(|u| u.entries.len() >= MAX_UNIT_EVENTS);
-        if new_unit {
+                && (key.0 == UnitKind::Session || (key.0 == UnitKind::Request && marks.by_route)));
+        // No unit open (the session's first statement, or its unit was
+        // closed), or the open one is full.
+        let full = state
+            .open
+            .as_ref()
+            .is_none_or(|u| u.entries.len() >= MAX_UNIT_EVENTS);
+        if over || full {
+            if let Some(unit) = state.open.as_mut() {
+                // Full, and its work goes on: cut short.
+                unit.cut = !over;
+            }
             close(&mut self.held, state.open.take(), closed);
             state.seq += 1;
             state.open = Some(Unit {
@@ -272,6 +284,7 @@ impl UnitTracker {
                 session: session.clone(),
                 seq: state.seq,
                 entries: Vec::new(),
+                cut: false,
                 held: 0,
             });
             state.key = Some(key);
@@ -327,6 +340,9 @@ impl UnitTracker {
                 break;
             }
             if let Some(state) = self.sessions.get_mut(&id) {
+                if let Some(unit) = state.open.as_mut() {
+                    unit.cut = true;
+                }
                 close(&mut self.held, state.open.take(), closed);
             }
         }
@@ -481,13 +497,15 @@ mod tests {
             }
         }
         // The long statements' session filled the budget first and was
-        // closed first; each closed unit is a run of one session.
+        // closed first; each closed unit is a run of one session, cut short.
         assert!(!closed.is_empty());
         assert_eq!(closed[0].session.as_ref(), "s1");
-        assert!(closed.iter().all(|u| u.kind == UnitKind::Session));
+        assert!(closed.iter().all(|u| u.kind == UnitKind::Session && u.cut));
         // Nothing is lost: every statement is in a closed or a final unit,
         // and each session's units are numbered in order.
-        closed.extend(t.finish());
+        let last = t.finish();
+        assert!(last.iter().all(|u| !u.cut), "closed at the end, not cut");
+        closed.extend(last);
         assert_eq!(
             closed.iter().map(|u| u.entries.len()).sum::<usize>(),
             pushed
@@ -499,6 +517,35 @@ mod tests {
             .map(|u| u.seq)
             .collect();
         assert!(s1.len() > 1 && s1.windows(2).all(|w| w[0] < w[1]), "{s1:?}");
+    }
+
+    #[test]
+    fn a_full_unit_is_cut_short_unless_it_ended_there() {
+        let mut t = UnitTracker::new(UnitConfig::default());
+        let mut closed = Vec::new();
+        let push = |t: &mut UnitTracker, sql: &str, n: usize, closed: &mut Vec<Unit>| {
+            let e = QueryEvent {
+                session: Some(Arc::from("s1")),
+                ..QueryEvent::new(sql)
+            };
+            let marks = Marks::of(&e, &normalize(sql, Dialect::Generic));
+            for _ in 0..n {
+                t.push(e.clone(), &marks, closed);
+            }
+        };
+        // A loop longer than a unit holds: cut at the bound, going on in
+        // the next unit.
+        push(&mut t, "SELECT 1", MAX_UNIT_EVENTS + 5, &mut closed);
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].entries.len(), MAX_UNIT_EVENTS);
+        assert!(closed[0].cut);
+        // A unit that is full just as its work ends (a transaction begins)
+        // is not cut short.
+        push(&mut t, "SELECT 1", MAX_UNIT_EVENTS - 5, &mut closed);
+        push(&mut t, "BEGIN", 1, &mut closed);
+        assert_eq!(closed.len(), 2);
+        assert_eq!(closed[1].entries.len(), MAX_UNIT_EVENTS);
+        assert!(!closed[1].cut);
     }
 
     #[test]

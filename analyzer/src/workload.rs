@@ -42,6 +42,10 @@ pub struct Workload {
     pub malformed: u64,
     /// Events an interceptor dropped because its queue was full (0 for files).
     pub dropped: u64,
+    /// Units of work closed at a memory bound rather than where their work
+    /// ended ([`crate::units::Unit::cut`]): a loop across such a cut is
+    /// reported in parts.
+    pub units_cut: u64,
     /// The first [`MALFORMED_KEPT`] malformed lines, in input order.
     pub malformed_lines: Vec<Malformed>,
     pub inputs: Vec<InputSummary>,
@@ -85,6 +89,7 @@ impl Workload {
         self.events += other.events;
         self.malformed += other.malformed;
         self.dropped += other.dropped;
+        self.units_cut += other.units_cut;
         let room = MALFORMED_KEPT.saturating_sub(self.malformed_lines.len());
         self.malformed_lines
             .extend(other.malformed_lines.into_iter().take(room));
@@ -249,6 +254,7 @@ impl Aggregator {
     /// Runs the detectors over the units that just closed.
     fn detect_closed(&mut self) {
         for unit in self.closed.drain(..) {
+            self.workload.units_cut += u64::from(unit.cut);
             self.detection.unit(&unit, &self.workload.digests);
         }
     }
@@ -428,6 +434,57 @@ oops
         assert_eq!(t.calls, 2);
         assert!((t.total_ms - 4.0).abs() < 1e-9);
         assert_eq!(t.sample.sql, "select * from t where id=2");
+    }
+
+    #[test]
+    fn units_cut_at_the_memory_budget_are_counted_and_their_loops_still_found() {
+        // Two sessions each loop over one shape; a budget of a few
+        // statements cuts their units short again and again.
+        let jsonl: Vec<String> = (0..40)
+            .map(|i| {
+                let session = i % 2;
+                format!("{{\"sql\":\"SELECT * FROM posts WHERE user_id = {i}\",\"session\":\"s{session}\"}}")
+            })
+            .collect();
+        let jsonl = jsonl.join("\n");
+        let ingest = |max_held_bytes| {
+            let records = from_reader(
+                Format::Jsonl,
+                "w.jsonl".into(),
+                Box::new(std::io::Cursor::new(jsonl.clone().into_bytes())),
+            );
+            let detect = DetectConfig {
+                units: crate::units::UnitConfig {
+                    max_held_bytes,
+                    ..crate::units::UnitConfig::default()
+                },
+                ..DetectConfig::default()
+            };
+            ingest_records(records, Dialect::Generic, detect)
+        };
+        let whole = ingest(crate::units::MAX_HELD_BYTES);
+        assert_eq!(whole.units_cut, 0);
+        let cut = ingest(1_500);
+        assert!(cut.units_cut >= 2, "{} units cut", cut.units_cut);
+        assert_eq!(cut.events, 40, "nothing lost");
+        // The loop is still reported, in parts: each part long enough is a loop.
+        let loops = |w: &Workload| {
+            w.detection
+                .as_ref()
+                .unwrap()
+                .findings(&w.digests)
+                .iter()
+                .filter(|f| f.kind == crate::detect::FindingKind::NPlusOne)
+                .count()
+        };
+        assert_eq!(loops(&whole), 1);
+        assert_eq!(loops(&cut), 1);
+        // Merged workloads add their counts.
+        let mut merged = Workload::default();
+        let n = cut.units_cut;
+        merged.merge(cut);
+        merged.merge(ingest(1_500));
+        assert_eq!(merged.units_cut, 2 * n);
     }
 
     #[test]

@@ -283,6 +283,13 @@ fn summarize(
         workload.digests.len(),
         findings.len()
     )?;
+    if workload.units_cut > 0 {
+        writeln!(
+            err,
+            "sqlsift proxy: {} units of work cut at a memory bound: a loop across a cut is reported in parts",
+            workload.units_cut
+        )?;
+    }
     if jsonl_dropped > 0 {
         writeln!(
             err,

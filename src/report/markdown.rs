@@ -49,6 +49,9 @@ pub fn write_markdown(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
         t.malformed,
         t.unparsed
     )?;
+    for note in t.gaps() {
+        writeln!(out, "> **Note:** {note}\n")?;
+    }
     if let Some(c) = &r.connections {
         writeln!(out, "### Connections\n")?;
         writeln!(

@@ -94,8 +94,35 @@ pub struct Totals {
     pub unparsed: u64,
     /// Events dropped by a full interceptor queue (0 for files).
     pub dropped: u64,
+    /// Units of work closed at a memory bound rather than where their work
+    /// ended (100,000 statements in one unit, or what all open units may
+    /// hold together): a loop across such a cut is reported in parts.
+    pub units_cut: u64,
     /// Sum of all timed executions, in milliseconds.
     pub total_ms: f64,
+}
+
+impl Totals {
+    /// What the figures leave out, a sentence each, for the reports people
+    /// read (JSON readers have the counts): statements the capture dropped, and
+    /// units of work a memory bound cut, whose loops are reported in parts.
+    pub fn gaps(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.dropped > 0 {
+            notes.push(format!(
+                "{} statements were dropped by the capture (its queue was full) and are not counted here",
+                self.dropped
+            ));
+        }
+        if self.units_cut > 0 {
+            notes.push(format!(
+                "{} units of work were cut at a memory bound (100,000 statements, or what open units may \
+                 hold together): a loop across a cut is reported in parts",
+                self.units_cut
+            ));
+        }
+        notes
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -339,6 +366,7 @@ pub fn build(workload: &Workload, opts: &Options) -> Report {
             malformed: workload.malformed,
             unparsed,
             dropped: workload.dropped,
+            units_cut: workload.units_cut,
             total_ms,
         },
         inputs: workload

@@ -34,6 +34,9 @@ pub fn write_text(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             thousands(i.malformed)
         )?;
     }
+    for note in t.gaps() {
+        writeln!(out, "  note: {note}")?;
+    }
     writeln!(out)?;
     if r.fingerprints.is_empty() {
         writeln!(out, "No statements found.")?;
@@ -285,5 +288,34 @@ mod tests {
         assert_eq!(ms(Some(12.34)), "12.3");
         assert_eq!(ms(None), "-");
         assert_eq!(clip("abcdef", 3), "abc…");
+    }
+
+    /// Statements the capture dropped and units a memory bound cut are
+    /// said in the text and counted in the JSON, not left for a reader to
+    /// guess from loops that look shorter than they were.
+    #[test]
+    fn what_the_figures_leave_out_is_said() {
+        let linter =
+            sqlsift_rules::Linter::new(&sqlsift_rules::RulesConfig::default()).expect("rules");
+        let config = crate::config::Config::default();
+        let opts = crate::report::Options::everything(&config, &linter);
+        let text = |w: &sqlsift_analyzer::workload::Workload| {
+            let mut out = Vec::new();
+            write_text(&crate::report::build(w, &opts), &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let whole = sqlsift_analyzer::workload::Workload::default();
+        assert!(!text(&whole).contains("note:"), "{}", text(&whole));
+        let gappy = sqlsift_analyzer::workload::Workload {
+            dropped: 7,
+            units_cut: 3,
+            ..Default::default()
+        };
+        let t = text(&gappy);
+        assert!(t.contains("note: 7 statements were dropped"), "{t}");
+        assert!(t.contains("note: 3 units of work were cut"), "{t}");
+        let json = serde_json::to_value(crate::report::build(&gappy, &opts)).unwrap();
+        assert_eq!(json["totals"]["units_cut"], 3);
+        assert_eq!(json["totals"]["dropped"], 7);
     }
 }
