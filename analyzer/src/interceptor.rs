@@ -58,6 +58,8 @@ pub struct Snapshot {
     pub dropped: u64,
     /// Units of work still open (held in memory until they close).
     pub open_units: usize,
+    /// Units closed at a memory bound so far ([`Workload::units_cut`]).
+    pub units_cut: u64,
 }
 
 /// What travels to the background thread.
@@ -355,6 +357,7 @@ fn run(
                     recorded: counters.recorded.load(Ordering::Relaxed),
                     dropped: counters.dropped.load(Ordering::Relaxed),
                     open_units: aggregator.open_units(),
+                    units_cut: w.units_cut,
                 });
             }
         }
@@ -566,6 +569,22 @@ mod tests {
             (f.kind, f.loop_size, f.unit_count),
             (FindingKind::NPlusOne, 11, 1)
         );
+        assert_eq!(snap.units_cut, 0);
+    }
+
+    /// Units a memory budget cut are counted live, not only at the end.
+    #[test]
+    fn snapshot_counts_units_cut_at_the_memory_budget() {
+        let mut config = InterceptorConfig::default();
+        config.detect.units.max_held_bytes = 2_000;
+        let interceptor = Interceptor::start(config).unwrap();
+        for id in 1..=40 {
+            interceptor.record(lookup("app", id));
+        }
+        let snap = interceptor.snapshot().unwrap();
+        assert!(snap.units_cut > 0, "{snap:?}");
+        let w = interceptor.shutdown().unwrap();
+        assert_eq!((w.events, w.units_cut), (40, snap.units_cut));
     }
 
     /// The intake runs on the pipeline's own thread when its queue is

@@ -33,6 +33,8 @@ pub struct Totals {
     pub malformed: u64,
     /// Events a live source dropped rather than slow traffic down.
     pub dropped: u64,
+    /// Units of work closed at a memory bound: their loops show in parts.
+    pub units_cut: u64,
 }
 
 /// One statement shape and its digest.

@@ -73,6 +73,9 @@ fn summary_line(app: &App) -> Line<'static> {
     if t.dropped > 0 {
         let _ = write!(text, " · {} dropped", t.dropped);
     }
+    if t.units_cut > 0 {
+        let _ = write!(text, " · {} units cut", t.units_cut);
+    }
     Line::from(text).dim()
 }
 

@@ -14,7 +14,16 @@ use sqlsift_tui::ui;
 
 /// The screen after `actions`, as text: one line per row, trailing blanks cut.
 fn screen(actions: &[Action], width: u16, height: u16) -> String {
-    let mut app = App::new(common::workload());
+    screen_of(common::workload(), actions, width, height)
+}
+
+fn screen_of(
+    snapshot: sqlsift_tui::model::Snapshot,
+    actions: &[Action],
+    width: u16,
+    height: u16,
+) -> String {
+    let mut app = App::new(snapshot);
     for a in actions {
         app.update(a.clone());
     }
@@ -101,6 +110,18 @@ fn detail_of_a_query() {
 #[test]
 fn help_over_a_view() {
     check("help", &[Action::Help]);
+}
+
+/// What the figures leave out is on screen: statements a live source
+/// dropped, and units of work a memory bound cut (their loops show in parts).
+#[test]
+fn the_summary_says_what_was_dropped_and_cut() {
+    let mut gappy = common::workload();
+    gappy.totals.dropped = 4;
+    gappy.totals.units_cut = 2;
+    let top = screen_of(gappy, &[], 120, 24);
+    assert!(top.contains(" · 4 dropped · 2 units cut"), "{top}");
+    assert!(!screen(&[], 120, 24).contains("units cut"));
 }
 
 #[test]

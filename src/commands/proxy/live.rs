@@ -40,6 +40,7 @@ struct Past {
     findings: Vec<Finding>,
     events: u64,
     dropped: u64,
+    units_cut: u64,
 }
 
 impl Live {
@@ -72,6 +73,7 @@ impl Live {
         }
         past.events += workload.events;
         past.dropped += workload.dropped;
+        past.units_cut += workload.units_cut;
     }
 
     /// The console's model of everything seen so far, with the connection
@@ -89,6 +91,7 @@ impl Live {
             digests: past.digests.clone(),
             events: past.events + now.events,
             dropped: past.dropped + now.dropped,
+            units_cut: past.units_cut + now.units_cut,
             ..Workload::default()
         };
         for d in now.digests {

@@ -68,6 +68,7 @@ pub fn convert(
             total_ms: report.totals.total_ms,
             malformed: report.totals.malformed,
             dropped: report.totals.dropped,
+            units_cut: report.totals.units_cut,
         },
         queries,
         loops: report.findings.iter().filter_map(loop_row).collect(),

@@ -68,6 +68,7 @@ pub fn workload() -> Snapshot {
             total_ms: 185.0,
             malformed: 0,
             dropped: 0,
+            units_cut: 0,
         },
         queries: vec![authors, books, reviews],
         loops: vec![
