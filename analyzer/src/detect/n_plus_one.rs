@@ -165,12 +165,13 @@ impl NPlusOne {
             } else {
                 agg.columns.join(", ")
             };
-            let after = parent
-                .and_then(|p| digests.get(&p))
-                .map(|d| format!(" after `{}`", short(&d.shape)))
-                .unwrap_or_default();
+            // "Once per row" only where a statement before it gave the rows.
+            let (runs, after) = match parent.and_then(|p| digests.get(&p)) {
+                Some(d) => ("once per row", format!(" after `{}`", short(&d.shape))),
+                None => ("in a loop", String::new()),
+            };
             let message = format!(
-                "N+1: `{}` runs once per row ({} times in one unit at most, varying {keys}){after}; \
+                "N+1: `{}` runs {runs} ({} times in one unit at most, varying {keys}){after}; \
                  {} unit(s), {} round trips saved by one batched query per unit",
                 short(shape),
                 t.largest,
@@ -224,6 +225,14 @@ mod tests {
         let findings = w.detection.unwrap().findings(&w.digests);
         let example = findings[0].example.as_ref().unwrap();
         assert_eq!(findings[0].loop_size, n as u64);
+        // No statement before the loop gave it rows: it is not "once per row".
+        assert!(
+            findings[0]
+                .message
+                .starts_with("N+1: `select * from authors where id = ?` runs in a loop ("),
+            "{}",
+            findings[0].message
+        );
         assert_eq!(example.iterations.len(), LoopExample::MAX_ITERATIONS);
         assert_eq!(example.distinct_iterations(), n as u64);
         assert_eq!(example.iterations[999], [["999"]]);
