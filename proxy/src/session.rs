@@ -415,12 +415,19 @@ impl Session {
         }
     }
 
-    /// The COPY at the front of the queue now takes data: the `Sync`s the
-    /// client sent before its data ended were ignored by the server (a
-    /// simple `Query`'s own `ReadyForQuery` still comes, after the COPY).
+    /// The COPY now takes data: the `Sync`s the client sent before its
+    /// data ended were ignored by the server (a simple `Query`'s own
+    /// `ReadyForQuery` still comes, after the COPY). Everything before the
+    /// COPY is answered, so the queue starts with the COPY's statement, or,
+    /// when its `Execute` queued none (text not UTF-8, a portal from before
+    /// a resync), with what the client sent after it: then the first entry
+    /// is one of those `Sync`s too.
     fn enter_copy_in(&mut self) {
         self.copy_in = true;
-        let mut i = 1;
+        let mut i = usize::from(matches!(
+            self.pending.front(),
+            Some(Pending::Statement { .. })
+        ));
         while i < self.pending.len() {
             match self.pending[i] {
                 Pending::Ready { sync: true } => {
@@ -792,6 +799,49 @@ mod tests {
         ]);
         s.feed(Side::Client, &data, t0).unwrap();
         copy_and_select_answered(&mut s, &sink, t0);
+    }
+
+    /// A COPY the session could not follow (its text is not UTF-8, so its
+    /// `Execute` queued nothing): the `Sync` sent before its data is
+    /// ignored by the server all the same, and the statements after it are
+    /// matched to their own answers, whether the data ends before or after
+    /// the server takes it.
+    #[test]
+    fn an_untracked_copy_leaves_the_statements_after_it_matched() {
+        for early in [false, true] {
+            let (mut s, sink) = session();
+            let t0 = Instant::now();
+            s.feed(Side::Client, &extended(b"COPY t FROM STDIN -- \xff"), t0)
+                .unwrap();
+            let data = msgs(&[(b'd', b"1\n"), (b'c', b""), (b'S', b"")]);
+            if early {
+                s.feed(Side::Client, &data, t0).unwrap();
+            }
+            let answer = msgs(&[(b'1', b""), (b'2', b""), (b'G', &[0, 0, 0])]);
+            s.feed(Side::Server, &answer, t0).unwrap();
+            if !early {
+                s.feed(Side::Client, &data, t0).unwrap();
+            }
+            let next = [msg(b'Q', b"SELECT 2\0"), msg(b'Q', b"SELECT 3, 3\0")].concat();
+            s.feed(Side::Client, &next, t0).unwrap();
+            let answers = msgs(&[
+                (b'C', b"COPY 1\0"),
+                (b'Z', b"I"),
+                (b'C', b"SELECT 1\0"),
+                (b'Z', b"I"),
+                (b'C', b"SELECT 2\0"),
+                (b'Z', b"I"),
+            ]);
+            s.feed(Side::Server, &answers, t0).unwrap();
+            let events = sink.0.lock().unwrap();
+            let got: Vec<_> = events.iter().map(|e| (e.sql.as_str(), e.rows)).collect();
+            assert_eq!(
+                got,
+                [("SELECT 2", Some(1)), ("SELECT 3, 3", Some(2))],
+                "data ending early: {early}"
+            );
+            assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
+        }
     }
 
     #[test]
