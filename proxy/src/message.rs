@@ -190,8 +190,9 @@ impl Framer {
 /// A message from the client, as far as the tap needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frontend<'a> {
-    /// Simple protocol: one or more statements.
-    Query(&'a str),
+    /// Simple protocol: one or more statements. The text is left as
+    /// bytes: it is in the client's encoding, which may not be UTF-8.
+    Query(&'a [u8]),
     /// Prepares `sql` as statement `name` ("" = unnamed), with the parameter
     /// types the client gave (0 = unspecified).
     ///
@@ -301,7 +302,7 @@ pub fn frontend_wants(tag: u8) -> bool {
 pub fn parse_frontend(tag: u8, body: &[u8]) -> Option<Frontend<'_>> {
     let mut r = Reader::new(body);
     Some(match tag {
-        b'Q' => Frontend::Query(r.cstr()?),
+        b'Q' => Frontend::Query(r.cstr_bytes()?),
         b'P' => {
             let name = r.cstr()?;
             let sql = r.cstr_bytes()?;

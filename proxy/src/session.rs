@@ -104,15 +104,21 @@ impl Sql {
 /// What the server's next completions answer, in order.
 #[derive(Debug)]
 enum Pending {
-    /// A statement whose completion is awaited.
+    /// A statement whose completion is awaited; `sql` is `None` for one
+    /// the session cannot follow (an `Execute` of a portal it does not
+    /// know), whose answer is taken and not recorded.
     Statement {
-        sql: Sql,
+        sql: Option<Sql>,
         params: Vec<Option<String>>,
         sent: Instant,
     },
     /// A `Parse` awaiting `ParseComplete`: if it fails instead, the failed
-    /// statement is recorded with its error.
-    Parse { sql: Arc<str>, sent: Instant },
+    /// statement is recorded with its error (unless `sql` is `None`: text
+    /// not UTF-8, not analysed).
+    Parse {
+        sql: Option<Arc<str>>,
+        sent: Instant,
+    },
     /// A statement `Describe` awaiting its `ParameterDescription` (the
     /// parameter types binary values are decoded by).
     Describe { name: Box<str> },
@@ -237,12 +243,17 @@ impl Session {
         };
         match msg {
             Frontend::Query(text) => {
+                // Not UTF-8 (a client_encoding other than UTF8): not
+                // analysed, but its `ReadyForQuery` still ends it, so what
+                // answers its statements finds that at the front and is
+                // dropped, not taken for a later request's answer.
+                let text = std::str::from_utf8(text).unwrap_or_default();
                 for (_, sql) in sqlsift_analyzer::read::split_statements(
                     text,
                     sqlsift_analyzer::Dialect::PostgreSql,
                 ) {
                     self.pending.push_back(Pending::Statement {
-                        sql: Sql::Owned(sql.to_owned()),
+                        sql: Some(Sql::Owned(sql.to_owned())),
                         params: Vec::new(),
                         sent: now,
                     });
@@ -258,15 +269,20 @@ impl Session {
                         let Ok(sql) = std::str::from_utf8(sql) else {
                             // Not UTF-8 (a client_encoding other than UTF8):
                             // the statement is not analysed, and what the name
-                            // held before is no longer what it runs.
+                            // held before is no longer what it runs. Its
+                            // answer is still awaited, in its place.
                             self.statements.remove(name);
+                            self.pending.push_back(Pending::Parse {
+                                sql: None,
+                                sent: now,
+                            });
                             return;
                         };
                         Arc::from(sql)
                     }
                 };
                 self.pending.push_back(Pending::Parse {
-                    sql: sql.clone(),
+                    sql: Some(sql.clone()),
                     sent: now,
                 });
                 self.statements.insert(name, Prepared { sql, types });
@@ -296,21 +312,28 @@ impl Session {
                 );
             }
             Frontend::Execute { portal, max_rows } => {
-                if let Some(p) = self.portals.get_mut(portal) {
-                    // A portal run to its end has no more rows to give: its
-                    // parameters move into the event. One run in steps keeps
-                    // them for the next step.
-                    let params = if max_rows == 0 {
-                        std::mem::take(&mut p.params)
-                    } else {
-                        p.params.clone()
-                    };
-                    self.pending.push_back(Pending::Statement {
-                        sql: Sql::Shared(p.sql.clone()),
-                        params,
-                        sent: now,
-                    });
-                }
+                // A portal the session does not know (its statement's text
+                // was not UTF-8, or it was bound before a resync) still gets
+                // its answer: it is awaited, in its place, and not recorded.
+                let (sql, params) = match self.portals.get_mut(portal) {
+                    Some(p) => {
+                        // A portal run to its end has no more rows to give:
+                        // its parameters move into the event. One run in
+                        // steps keeps them for the next step.
+                        let params = if max_rows == 0 {
+                            std::mem::take(&mut p.params)
+                        } else {
+                            p.params.clone()
+                        };
+                        (Some(Sql::Shared(p.sql.clone())), params)
+                    }
+                    None => (None, Vec::new()),
+                };
+                self.pending.push_back(Pending::Statement {
+                    sql,
+                    params,
+                    sent: now,
+                });
             }
             Frontend::Describe { statement, name } => {
                 if statement {
@@ -418,10 +441,9 @@ impl Session {
     /// The COPY now takes data: the `Sync`s the client sent before its
     /// data ended were ignored by the server (a simple `Query`'s own
     /// `ReadyForQuery` still comes, after the COPY). Everything before the
-    /// COPY is answered, so the queue starts with the COPY's statement, or,
-    /// when its `Execute` queued none (text not UTF-8, a portal from before
-    /// a resync), with what the client sent after it: then the first entry
-    /// is one of those `Sync`s too.
+    /// COPY is answered, so the queue starts with the COPY's statement (an
+    /// untracked `Execute` queues one too), or, when a simple `Query` whose
+    /// text is not UTF-8 ran it, with that `Query`'s `ReadyForQuery`.
     fn enter_copy_in(&mut self) {
         self.copy_in = true;
         let mut i = usize::from(matches!(
@@ -479,10 +501,21 @@ impl Session {
         sink: &dyn EventSink,
     ) {
         let (sql, params, sent) = match self.pending.pop_front() {
-            Some(Pending::Statement { sql, params, sent }) => (sql, params, sent),
-            Some(Pending::Parse { sql, sent }) if error.is_some() => {
-                (Sql::Shared(sql), Vec::new(), sent)
+            Some(Pending::Statement {
+                sql: Some(sql),
+                params,
+                sent,
+            }) => (sql, params, sent),
+            Some(Pending::Parse {
+                sql: Some(sql),
+                sent,
+            }) if error.is_some() => (Sql::Shared(sql), Vec::new(), sent),
+            // Answered, not analysed.
+            Some(Pending::Statement { sql: None, .. }) => {
+                self.last_done = now;
+                return;
             }
+            Some(Pending::Parse { sql: None, .. }) if error.is_some() => return,
             Some(other) => {
                 self.pending.push_front(other);
                 return;
@@ -1083,5 +1116,77 @@ mod tests {
         let stats = s.session.stats();
         assert_eq!(stats.idle_in_transaction, Duration::from_millis(30));
         assert_eq!((stats.statements, stats.transactions), (2, 1));
+    }
+
+    /// A pipelined batch (one `Sync`) whose first statement the session
+    /// cannot follow (its text is not UTF-8) and whose second it can: each
+    /// answer goes to its own statement, whether the first succeeds or fails.
+    #[test]
+    fn an_untracked_statement_in_a_batch_leaves_the_next_one_its_own_answer() {
+        let mut batch = msgs(&[
+            (b'P', b"\0INSERT INTO t VALUES ('\xe9')\0\0\0"),
+            (b'B', b"\0\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+        ]);
+        batch.extend(extended(b"SELECT 2"));
+        let ok = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b'C', b"INSERT 0 5\0"),
+            (b'1', b""),
+            (b'2', b""),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
+        let failed = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b'E', b"SERROR\0C23505\0Mduplicate key\0\0"),
+            (b'Z', b"I"),
+        ]);
+        for (answer, want) in [
+            (ok, vec![("SELECT 2".to_owned(), Some(1), None)]),
+            (failed, vec![]),
+        ] {
+            let (mut s, sink) = session();
+            let t0 = Instant::now();
+            s.feed(Side::Client, &batch, t0).unwrap();
+            s.feed(Side::Server, &answer, t0).unwrap();
+            let events = sink.0.lock().unwrap();
+            let got: Vec<_> = events
+                .iter()
+                .map(|e| (e.sql.clone(), e.rows, e.error.clone()))
+                .collect();
+            assert_eq!(got, want);
+            assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
+        }
+    }
+
+    /// A simple `Query` whose text is not UTF-8, pipelined (as
+    /// tokio-postgres does) ahead of other requests: its answers are not
+    /// taken for theirs, and its `ReadyForQuery` does not end theirs.
+    #[test]
+    fn an_untracked_simple_query_keeps_the_requests_after_it_matched() {
+        let failed = msgs(&[(b'E', b"SERROR\0C42P01\0Mno such table\0\0"), (b'Z', b"I")]);
+        let done = msgs(&[(b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        let extended_done = [msgs(&[(b'1', b""), (b'2', b"")]), done.clone()].concat();
+        for (next, answer) in [
+            (msg(b'Q', b"SELECT 2\0"), done),
+            (extended(b"SELECT 2"), extended_done),
+        ] {
+            let (mut s, sink) = session();
+            let t0 = Instant::now();
+            let pipelined = [msg(b'Q', b"SELECT * FROM caf\xe9\0"), next].concat();
+            s.feed(Side::Client, &pipelined, t0).unwrap();
+            s.feed(Side::Server, &[failed.clone(), answer].concat(), t0)
+                .unwrap();
+            let events = sink.0.lock().unwrap();
+            let got: Vec<_> = events
+                .iter()
+                .map(|e| (e.sql.as_str(), e.rows, e.error.is_some()))
+                .collect();
+            assert_eq!(got, [("SELECT 2", Some(1), false)]);
+            assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
+        }
     }
 }
