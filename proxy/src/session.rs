@@ -468,11 +468,12 @@ impl Session {
         }
     }
 
-    /// `BEGIN` opens a transaction before its own event (it belongs to it);
-    /// `COMMIT`/`ROLLBACK` close it after theirs.
+    /// `BEGIN` (or `START TRANSACTION`, its own tag) opens a transaction
+    /// before its own event (it belongs to it); `COMMIT`/`ROLLBACK` close
+    /// it after theirs.
     fn open_or_close_txn(&mut self, command: &[u8], before: bool) {
         match (before, command) {
-            (true, b"BEGIN") if self.txn.is_none() => self.new_txn(),
+            (true, b"BEGIN" | b"START TRANSACTION") if self.txn.is_none() => self.new_txn(),
             (false, b"COMMIT" | b"ROLLBACK") if self.txn.take().is_some() => {
                 self.stats.transactions += 1;
             }
@@ -1188,5 +1189,27 @@ mod tests {
             assert_eq!(got, [("SELECT 2", Some(1), false)]);
             assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
         }
+    }
+
+    /// `START TRANSACTION` (as tokio-postgres sends with an isolation
+    /// level) opens a transaction as `BEGIN` does: its command tag is
+    /// `START TRANSACTION`, and it belongs to the transaction it opens.
+    #[test]
+    fn start_transaction_belongs_to_the_transaction_it_opens() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let sql = b"START TRANSACTION ISOLATION LEVEL SERIALIZABLE; UPDATE t SET a = 1; COMMIT\0";
+        s.feed(Side::Client, &msg(b'Q', sql), t0).unwrap();
+        let answer = msgs(&[
+            (b'C', b"START TRANSACTION\0"),
+            (b'C', b"UPDATE 1\0"),
+            (b'C', b"COMMIT\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let txns: Vec<_> = events.iter().map(|e| e.txn.as_deref()).collect();
+        assert_eq!(txns, [Some("proxy:1:1"); 3]);
+        assert_eq!(s.session.stats().transactions, 1);
     }
 }
