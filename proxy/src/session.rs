@@ -1212,4 +1212,31 @@ mod tests {
         assert_eq!(txns, [Some("proxy:1:1"); 3]);
         assert_eq!(s.session.stats().transactions, 1);
     }
+
+    /// A SQL-standard function body (`BEGIN ATOMIC … END`, PostgreSQL 14)
+    /// holds `;`s that end no statement of the `Query`: the server runs
+    /// the `CREATE FUNCTION` as one statement, then the next.
+    #[test]
+    fn a_begin_atomic_body_is_one_statement_of_its_query() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let sql =
+            b"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; SELECT 2\0";
+        s.feed(Side::Client, &msg(b'Q', sql), t0).unwrap();
+        let answer = msgs(&[
+            (b'C', b"CREATE FUNCTION\0"),
+            (b'C', b"SELECT 1\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &answer, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events.iter().map(|e| e.sql.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+                "SELECT 2"
+            ]
+        );
+    }
 }

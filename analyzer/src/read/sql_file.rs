@@ -91,20 +91,62 @@ fn single_statement_end(text: &str) -> Option<usize> {
 const GLANCED: [bool; 256] = byte_set(b"'\"`$#-*");
 
 /// The statements of `text` that a `;` ends, and the offset just past the last `;`.
+///
+/// A `;` inside a SQL-standard routine body (`CREATE [OR REPLACE]
+/// FUNCTION|PROCEDURE … BEGIN ATOMIC … END`) ends no statement: the
+/// server parses the body as part of the `CREATE`. It is found as psql
+/// finds it: `BEGIN` (and, inside one, `CASE`) outside parentheses opens a
+/// block that `END` closes.
 fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize) {
     let mut out = Vec::new();
     let mut start = 0;
     let mut code = false;
+    // The statement's first words, as far as they tell a routine apart
+    // (`c`reate, `o`r, `r`eplace, `f`unction, `p`rocedure; 0: another word).
+    let mut heads = [0_u8; 4];
+    let mut words = 0;
+    let (mut parens, mut blocks) = (0_usize, 0_usize);
     for t in tokenize(text, dialect) {
         match t.kind {
-            Kind::Punct if t.text(text) == ";" => {
+            Kind::Punct if t.text(text) == ";" && blocks == 0 => {
                 if code {
                     out.push(trimmed(text, start, t.start as usize));
                 }
                 start = t.end as usize;
                 code = false;
+                (heads, words, parens) = ([0; 4], 0, 0);
             }
             Kind::Whitespace | Kind::LineComment | Kind::BlockComment => {}
+            Kind::Word => {
+                code = true;
+                let word = t.text(text);
+                let is = |w: &str| word.eq_ignore_ascii_case(w);
+                if let Some(head) = heads.get_mut(words) {
+                    *head = ["create", "or", "replace", "function", "procedure"]
+                        .into_iter()
+                        .find(|w| is(w))
+                        .map_or(0, |w| w.as_bytes()[0]);
+                }
+                words += 1;
+                let routine = heads[0] == b'c'
+                    && (matches!(heads[1], b'f' | b'p')
+                        || (heads[1..3] == *b"or" && matches!(heads[3], b'f' | b'p')));
+                if routine && parens == 0 {
+                    if is("begin") || (is("case") && blocks > 0) {
+                        blocks += 1;
+                    } else if is("end") {
+                        blocks = blocks.saturating_sub(1);
+                    }
+                }
+            }
+            Kind::Punct if t.text(text) == "(" => {
+                code = true;
+                parens += 1;
+            }
+            Kind::Punct if t.text(text) == ")" => {
+                code = true;
+                parens = parens.saturating_sub(1);
+            }
             _ => code = true,
         }
     }
@@ -220,6 +262,33 @@ mod tests {
                 "-- c;\n/* x; */ SELECT 2",
                 "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql",
                 "SELECT 3"
+            ]
+        );
+    }
+
+    /// A SQL-standard routine body holds `;`s that end no statement (as
+    /// psql splits it); a transaction's `BEGIN` opens no block.
+    #[test]
+    fn a_begin_atomic_routine_body_is_part_of_its_statement() {
+        let text = "BEGIN; SELECT 1; COMMIT;\n\
+            CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql\n\
+            BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT (a); END;\n\
+            create procedure p() begin atomic insert into t values (1); end;\n\
+            SELECT 2";
+        let parts: Vec<&str> = split_statements(text, Dialect::PostgreSql)
+            .into_iter()
+            .map(|p| p.1)
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                "BEGIN",
+                "SELECT 1",
+                "COMMIT",
+                "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql\n\
+                 BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT (a); END",
+                "create procedure p() begin atomic insert into t values (1); end",
+                "SELECT 2"
             ]
         );
     }
