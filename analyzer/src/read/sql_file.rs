@@ -248,15 +248,19 @@ mod tests {
     use super::*;
     use crate::read::{Format, test_util::read};
 
+    /// The statements' texts, without their offsets.
+    fn texts(text: &str, dialect: Dialect) -> Vec<&str> {
+        split_statements(text, dialect)
+            .into_iter()
+            .map(|p| p.1)
+            .collect()
+    }
+
     #[test]
     fn splits_around_strings_comments_and_dollar_quotes() {
         let text = "SELECT ';' AS a; -- c;\n/* x; */ SELECT 2;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;;\n  ;\nSELECT 3";
-        let parts: Vec<&str> = split_statements(text, Dialect::Generic)
-            .into_iter()
-            .map(|p| p.1)
-            .collect();
         assert_eq!(
-            parts,
+            texts(text, Dialect::Generic),
             [
                 "SELECT ';' AS a",
                 "-- c;\n/* x; */ SELECT 2",
@@ -275,12 +279,8 @@ mod tests {
             BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END; SELECT (a); END;\n\
             create procedure p() begin atomic insert into t values (1); end;\n\
             SELECT 2";
-        let parts: Vec<&str> = split_statements(text, Dialect::PostgreSql)
-            .into_iter()
-            .map(|p| p.1)
-            .collect();
         assert_eq!(
-            parts,
+            texts(text, Dialect::PostgreSql),
             [
                 "BEGIN",
                 "SELECT 1",
