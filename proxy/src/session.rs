@@ -76,6 +76,18 @@ struct Prepared {
     types: Vec<u32>,
 }
 
+/// What a named `Parse` changed, put back if the server refuses or skips
+/// it: a named statement that exists keeps its text (the server will not
+/// replace one, 42P05), and one that does not is not created. The unnamed
+/// statement gets none, sparing the allocation on the path every
+/// execution takes: the server drops it at a `Parse` it refuses, and
+/// drivers parse it again before each `Bind`.
+#[derive(Debug)]
+struct Undo {
+    name: Box<str>,
+    previous: Option<Prepared>,
+}
+
 /// A bound portal.
 #[derive(Debug)]
 struct Portal {
@@ -114,10 +126,12 @@ enum Pending {
     },
     /// A `Parse` awaiting `ParseComplete`: if it fails instead, the failed
     /// statement is recorded with its error (unless `sql` is `None`: text
-    /// not UTF-8, not analysed).
+    /// not UTF-8, not analysed), and what it did to a named statement is
+    /// undone, as it is when the server skips it after an earlier error.
     Parse {
         sql: Option<Arc<str>>,
         sent: Instant,
+        undo: Option<Box<Undo>>,
     },
     /// A statement `Describe` awaiting its `ParameterDescription` (the
     /// parameter types binary values are decoded by).
@@ -263,29 +277,29 @@ impl Session {
             Frontend::Parse { name, sql, types } => {
                 // Drivers re-parse the same text into the unnamed statement
                 // for every execution: keep the text already held.
-                let sql: Arc<str> = match self.statements.get(name) {
-                    Some(held) if held.sql.as_bytes() == sql => held.sql.clone(),
-                    _ => {
-                        let Ok(sql) = std::str::from_utf8(sql) else {
-                            // Not UTF-8 (a client_encoding other than UTF8):
-                            // the statement is not analysed, and what the name
-                            // held before is no longer what it runs. Its
-                            // answer is still awaited, in its place.
-                            self.statements.remove(name);
-                            self.pending.push_back(Pending::Parse {
-                                sql: None,
-                                sent: now,
-                            });
-                            return;
-                        };
-                        Arc::from(sql)
-                    }
+                let sql: Option<Arc<str>> = match self.statements.get(name) {
+                    Some(held) if held.sql.as_bytes() == sql => Some(held.sql.clone()),
+                    // Not UTF-8 (a client_encoding other than UTF8): the
+                    // statement is not analysed, and what the name held
+                    // before is no longer what it runs. Its answer is still
+                    // awaited, in its place.
+                    _ => std::str::from_utf8(sql).ok().map(Arc::from),
                 };
-                self.pending.push_back(Pending::Parse {
-                    sql: Some(sql.clone()),
-                    sent: now,
+                let undo = (!name.is_empty()).then(|| {
+                    Box::new(Undo {
+                        name: name.into(),
+                        previous: self.statements.named.remove(name),
+                    })
                 });
-                self.statements.insert(name, Prepared { sql, types });
+                self.pending.push_back(Pending::Parse {
+                    sql: sql.clone(),
+                    sent: now,
+                    undo,
+                });
+                match sql {
+                    Some(sql) => self.statements.insert(name, Prepared { sql, types }),
+                    None => self.statements.remove(name),
+                }
             }
             Frontend::Bind {
                 portal,
@@ -394,12 +408,19 @@ impl Session {
                 // (or, for a simple `Query`, has already queued its `ReadyForQuery`).
                 self.copy_in = false;
                 self.complete(now, None, Some(format!("{code}: {message}")), sink);
-                // The server skips what was sent up to the next Sync (or the rest of a Query).
+                // The server skips what was sent up to the next Sync (or the
+                // rest of a Query): skipped Parses are undone, latest first.
+                let mut undone = Vec::new();
                 while let Some(
                     Pending::Statement { .. } | Pending::Parse { .. } | Pending::Describe { .. },
                 ) = self.pending.front()
                 {
-                    self.pending.pop_front();
+                    if let Some(Pending::Parse { undo, .. }) = self.pending.pop_front() {
+                        undone.push(undo);
+                    }
+                }
+                for undo in undone.into_iter().rev() {
+                    self.undo(undo);
                 }
             }
             Backend::ReadyForQuery(status) => {
@@ -468,6 +489,20 @@ impl Session {
         }
     }
 
+    /// Puts back what a refused or skipped named `Parse` changed.
+    fn undo(&mut self, undo: Option<Box<Undo>>) {
+        if let Some(undo) = undo {
+            match undo.previous {
+                Some(previous) => {
+                    self.statements.named.insert(undo.name, previous);
+                }
+                None => {
+                    self.statements.named.remove(&undo.name);
+                }
+            }
+        }
+    }
+
     /// `BEGIN` (or `START TRANSACTION`, its own tag) opens a transaction
     /// before its own event (it belongs to it); `COMMIT`/`ROLLBACK` close
     /// it after theirs.
@@ -507,16 +542,18 @@ impl Session {
                 params,
                 sent,
             }) => (sql, params, sent),
-            Some(Pending::Parse {
-                sql: Some(sql),
-                sent,
-            }) if error.is_some() => (Sql::Shared(sql), Vec::new(), sent),
+            Some(Pending::Parse { sql, sent, undo }) if error.is_some() => {
+                self.undo(undo);
+                match sql {
+                    Some(sql) => (Sql::Shared(sql), Vec::new(), sent),
+                    None => return,
+                }
+            }
             // Answered, not analysed.
             Some(Pending::Statement { sql: None, .. }) => {
                 self.last_done = now;
                 return;
             }
-            Some(Pending::Parse { sql: None, .. }) if error.is_some() => return,
             Some(other) => {
                 self.pending.push_front(other);
                 return;
@@ -1238,5 +1275,75 @@ mod tests {
                 "SELECT 2"
             ]
         );
+    }
+
+    /// A `Parse` the server refuses or skips changes no statement the
+    /// session knows: preparing a name that exists fails (42P05) and the
+    /// name keeps its text; a `Parse` skipped after an earlier error in its
+    /// batch creates nothing.
+    #[test]
+    fn a_refused_or_skipped_parse_leaves_named_statements_as_they_were() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let prepare = |sql: &[u8]| {
+            let parse = [b"s1\0", sql, b"\0\0\0"].concat();
+            msgs(&[(b'P', &parse), (b'S', b"")])
+        };
+        s.feed(Side::Client, &prepare(b"SELECT 1"), t0).unwrap();
+        s.feed(Side::Server, &msgs(&[(b'1', b""), (b'Z', b"I")]), t0)
+            .unwrap();
+        s.feed(Side::Client, &prepare(b"SELECT 2"), t0).unwrap();
+        let exists = b"SERROR\0C42P05\0Mprepared statement \"s1\" already exists\0\0";
+        s.feed(Side::Server, &msgs(&[(b'E', exists), (b'Z', b"I")]), t0)
+            .unwrap();
+        // The batch's first statement fails: the server skips the Parse of s2.
+        let batch = msgs(&[
+            (b'P', b"\0SELECT 1/0\0\0\0"),
+            (b'B', b"\0\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'P', b"s2\0SELECT 3\0\0\0"),
+            (b'S', b""),
+        ]);
+        s.feed(Side::Client, &batch, t0).unwrap();
+        let failed = msgs(&[
+            (b'1', b""),
+            (b'2', b""),
+            (b'E', b"SERROR\0C22012\0Mdivision by zero\0\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &failed, t0).unwrap();
+        // Run both names: s1 is still SELECT 1, and s2 does not exist.
+        let run = msgs(&[
+            (b'B', b"\0s1\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'B', b"\0s2\0\0\0\0\0\0\0"),
+            (b'E', b"\0\0\0\0\0"),
+            (b'S', b""),
+        ]);
+        s.feed(Side::Client, &run, t0).unwrap();
+        let answers = msgs(&[
+            (b'2', b""),
+            (b'C', b"SELECT 1\0"),
+            (
+                b'E',
+                b"SERROR\0C26000\0Mprepared statement \"s2\" does not exist\0\0",
+            ),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &answers, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        let got: Vec<_> = events
+            .iter()
+            .map(|e| (e.sql.as_str(), e.error.as_deref().map(|m| &m[..5])))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("SELECT 2", Some("42P05")),
+                ("SELECT 1/0", Some("22012")),
+                ("SELECT 1", None)
+            ]
+        );
+        assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
     }
 }
