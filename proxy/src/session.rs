@@ -134,8 +134,13 @@ enum Pending {
         undo: Option<Box<Undo>>,
     },
     /// A statement `Describe` awaiting its `ParameterDescription` (the
-    /// parameter types binary values are decoded by).
-    Describe { name: Box<str> },
+    /// parameter types binary values are decoded by), with the text the
+    /// name held when it was sent: a client may parse the name anew
+    /// before the answer comes, and the types are not the new text's.
+    Describe {
+        name: Box<str>,
+        sql: Option<Arc<str>>,
+    },
     /// The `ReadyForQuery` that ends a `Sync` (`sync`), a simple `Query` or
     /// the startup.
     Ready { sync: bool },
@@ -351,8 +356,11 @@ impl Session {
             }
             Frontend::Describe { statement, name } => {
                 if statement {
-                    self.pending
-                        .push_back(Pending::Describe { name: name.into() });
+                    let sql = self.statements.get(name).map(|p| p.sql.clone());
+                    self.pending.push_back(Pending::Describe {
+                        name: name.into(),
+                        sql,
+                    });
                 }
             }
             Frontend::Close { statement, name } => {
@@ -445,8 +453,12 @@ impl Session {
             }
             Backend::CopyIn => self.enter_copy_in(),
             Backend::ParameterDescription(types) => {
-                if let Some(Pending::Describe { name }) = self.pending.front()
+                if let Some(Pending::Describe {
+                    name,
+                    sql: Some(described),
+                }) = self.pending.front()
                     && let Some(stmt) = self.statements.get_mut(name)
+                    && Arc::ptr_eq(&stmt.sql, described)
                     && stmt.types.iter().all(|&t| t == 0)
                 {
                     stmt.types = types;
@@ -1345,5 +1357,43 @@ mod tests {
             ]
         );
         assert!(s.session.pending.is_empty(), "{:?}", s.session.pending);
+    }
+
+    /// Two statements parsed into the unnamed one, each described, before
+    /// the server answers either: each `ParameterDescription` goes to the
+    /// text it describes, so the second's binary parameter is decoded by
+    /// its own type (text), not the first's (int4).
+    #[test]
+    fn parameter_types_go_to_the_statement_described() {
+        let (mut s, sink) = session();
+        let t0 = Instant::now();
+        let pipelined = msgs(&[
+            (b'P', b"\0SELECT $1::int4\0\0\0"),
+            (b'D', b"S\0"),
+            (b'P', b"\0SELECT $1::text\0\0\0"),
+            (b'D', b"S\0"),
+            (b'S', b""),
+        ]);
+        s.feed(Side::Client, &pipelined, t0).unwrap();
+        let described = msgs(&[
+            (b'1', b""),
+            (b't', b"\0\x01\0\0\0\x17"),
+            (b'T', b"\0\0"),
+            (b'1', b""),
+            (b't', b"\0\x01\0\0\0\x19"),
+            (b'T', b"\0\0"),
+            (b'Z', b"I"),
+        ]);
+        s.feed(Side::Server, &described, t0).unwrap();
+        // One binary parameter, the four bytes "abcd".
+        let bind = b"\0\0\0\x01\0\x01\0\x01\0\0\0\x04abcd\0\0";
+        let run = msgs(&[(b'B', bind), (b'E', b"\0\0\0\0\0"), (b'S', b"")]);
+        s.feed(Side::Client, &run, t0).unwrap();
+        let done = msgs(&[(b'2', b""), (b'C', b"SELECT 1\0"), (b'Z', b"I")]);
+        s.feed(Side::Server, &done, t0).unwrap();
+        let events = sink.0.lock().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].sql, "SELECT $1::text");
+        assert_eq!(events[0].params, [Some("abcd".to_owned())]);
     }
 }
