@@ -42,8 +42,9 @@ pub fn initial_len(buf: &[u8]) -> Result<Option<usize>, FrameError> {
         return Ok(None);
     };
     let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-    // Startup packets are small: PostgreSQL refuses those over 10 000 bytes.
-    if !(8..=10_000).contains(&len) {
+    // Startup packets are small: PostgreSQL refuses those whose length,
+    // less the length field's 4 bytes, is over 10 000 bytes.
+    if !(8..=10_004).contains(&len) {
         return Err(FrameError::BadLength { tag: 0, len });
     }
     Ok(Some(len as usize))
@@ -627,6 +628,26 @@ mod tests {
         let ssl = [0, 0, 0, 8, 4, 210, 22, 47];
         assert_eq!(parse_initial(&ssl), Initial::SslRequest);
         assert!(initial_len(&[0, 0, 0, 2]).is_err());
+    }
+
+    #[test]
+    fn startup_lengths_are_those_postgresql_accepts() {
+        // PostgreSQL subtracts the length field's 4 bytes, then refuses
+        // below 4 (the version) or above 10 000: whole lengths 8..=10 004.
+        for len in [8_u32, 10_000, 10_004] {
+            assert_eq!(
+                initial_len(&len.to_be_bytes()),
+                Ok(Some(len as usize)),
+                "{len}"
+            );
+        }
+        for len in [7_u32, 10_005] {
+            assert_eq!(
+                initial_len(&len.to_be_bytes()),
+                Err(FrameError::BadLength { tag: 0, len }),
+                "{len}"
+            );
+        }
     }
 
     #[test]
