@@ -124,6 +124,17 @@ pub async fn serve(
                 let mut upstream = connect(config).await?;
                 write(&mut upstream, &buf, "upstream").await?;
                 traffic.cancelled();
+                // The server closes the connection once it has processed
+                // the request, and clients wait for that close before their
+                // next command (libpq's PQcancel does): the client's
+                // connection is closed only then, anything the server
+                // sends relayed.
+                tokio::io::copy(&mut upstream, &mut client)
+                    .await
+                    .map_err(|source| ConnectionError::Io {
+                        side: "cancel",
+                        source,
+                    })?;
                 return Ok(Outcome::default());
             }
             Initial::Startup { user, database } => {
