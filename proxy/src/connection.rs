@@ -274,7 +274,7 @@ impl Drop for OpenSession<'_> {
     }
 }
 
-/// Relays both directions until either side closes.
+/// Relays both directions until the server closes, or either side fails.
 async fn relay(
     client: TcpStream,
     upstream: TcpStream,
@@ -300,12 +300,18 @@ async fn relay(
         Framer::default(),
         Vec::new(),
     );
-    // Either side closing ends the session: PostgreSQL has no half-open use.
+    // The server closing ends the session. The client closing its side
+    // does not yet: its end is passed on, and the server still answers
+    // what came before it (then closes), as it would the client directly.
     // (`biased`: polled in order, sparing a random draw per wake-up.)
+    tokio::pin!(up, down);
     tokio::select! {
         biased;
-        r = up => r,
-        r = down => r,
+        r = &mut up => {
+            r?;
+            down.await
+        }
+        r = &mut down => r,
     }
 }
 

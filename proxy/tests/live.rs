@@ -690,3 +690,38 @@ async fn an_unreachable_upstream_is_one_log_line() {
     );
     proxy.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_half_closes_after_its_query_still_gets_the_answer() {
+    let Some((proxy, _tee)) = start(TlsMode::Decline).await else {
+        return;
+    };
+    // Startup and a query, then the client shuts its sending side (as
+    // `nc -N` or a script piping a file does) and reads until the server
+    // closes: the server runs the query, answers, then sees the end.
+    let mut out = startup_message(196_608, POSTGRES);
+    let sql = b"SELECT 'answered after a half close'\0";
+    out.push(b'Q');
+    out.extend_from_slice(&u32::try_from(sql.len() + 4).unwrap().to_be_bytes());
+    out.extend_from_slice(sql);
+    let half_closed = async |addr: &str| {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(&out).await.unwrap();
+        stream.shutdown().await.unwrap();
+        let mut all = Vec::new();
+        let _ = stream.read_to_end(&mut all).await;
+        all
+    };
+    let direct = half_closed(&proxy.upstream).await;
+    let needle: &[u8] = b"answered after a half close";
+    assert!(
+        direct.windows(needle.len()).any(|w| w == needle),
+        "{direct:?}"
+    );
+    let proxied = half_closed(&format!("127.0.0.1:{}", proxy.port)).await;
+    assert!(
+        proxied.windows(needle.len()).any(|w| w == needle),
+        "the server's answer was dropped: {proxied:?}"
+    );
+    proxy.stop().await;
+}
