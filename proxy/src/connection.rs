@@ -9,7 +9,7 @@
 //! message: the proxy never terminates it.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -44,6 +44,9 @@ pub enum ConnectionError {
     /// The client closed before finishing its startup message.
     #[error("client closed during startup")]
     ClosedInStartup,
+    /// The client did not finish its startup in time.
+    #[error("client sent no complete startup message within {0:?}")]
+    StartupTimeout(Duration),
     /// The client's first message is not PostgreSQL protocol.
     #[error("malformed startup from client: {0}")]
     BadStartup(#[from] FrameError),
@@ -68,6 +71,12 @@ pub struct Outcome {
     pub tap_error: Option<TapError>,
 }
 
+/// How long a client may take to send its startup message (after any
+/// encryption requests), as PostgreSQL's `authentication_timeout` allows
+/// by default: a client that connects and stays silent would otherwise
+/// hold one of the proxy's connection slots for good.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Settings every connection shares.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
@@ -75,16 +84,19 @@ pub struct ConnectionConfig {
     pub upstream: String,
     /// What to do with `SSLRequest`.
     pub tls: TlsMode,
+    /// How long the startup phase may take ([`STARTUP_TIMEOUT`]).
+    pub startup_timeout: Duration,
 }
 
 /// Relay buffer size per direction: large enough for a batch of rows per read.
 const BUF: usize = 64 * 1024;
 
-/// Serves one client until either side closes.
+/// Serves one client until the server closes, or either side fails.
 ///
 /// # Errors
-/// When the startup is malformed, the upstream cannot be reached, or a
-/// socket fails; the connection is then closed and nothing else is affected.
+/// When the startup is malformed or too slow, the upstream cannot be
+/// reached, or a socket fails; the connection is then closed and nothing
+/// else is affected.
 pub async fn serve(
     mut client: TcpStream,
     id: u64,
@@ -94,9 +106,14 @@ pub async fn serve(
 ) -> Result<Outcome, ConnectionError> {
     let _ = client.set_nodelay(true);
     let mut buf = Vec::with_capacity(BUF);
+    // One deadline for the whole startup phase, encryption requests included.
+    let deadline = tokio::time::Instant::now() + config.startup_timeout;
     loop {
         // Step 1: read one whole untagged startup-phase message.
-        let len = match read_initial(&mut client, &mut buf).await? {
+        let first = tokio::time::timeout_at(deadline, read_initial(&mut client, &mut buf))
+            .await
+            .map_err(|_| ConnectionError::StartupTimeout(config.startup_timeout))??;
+        let len = match first {
             First::Message(len) => len,
             First::DirectTls if config.tls == TlsMode::Passthrough => {
                 return passthrough(client, &buf, config, traffic).await;

@@ -19,7 +19,7 @@ pub mod session;
 pub mod tap;
 pub mod traffic;
 
-pub use connection::{ConnectionConfig, ConnectionError, TlsMode};
+pub use connection::{ConnectionConfig, ConnectionError, STARTUP_TIMEOUT, TlsMode};
 pub use decoder::Decoder;
 pub use server::{Log, Notice, ProxyConfig, run};
 pub use session::{EventSink, SessionStats};

@@ -30,7 +30,8 @@ async fn a_cancel_is_closed_to_the_client_only_once_the_server_has_closed_it() {
         let _ = processed.send(request);
         drop(s);
     });
-    let proxy = LoggedProxy::start(upstream_addr.to_string(), TlsMode::Decline).await;
+    let proxy =
+        LoggedProxy::start(common::config(upstream_addr.to_string(), TlsMode::Decline)).await;
     let mut client = TcpStream::connect(("127.0.0.1", proxy.port)).await.unwrap();
     client.write_all(&CANCEL).await.unwrap();
     let mut answer = Vec::new();

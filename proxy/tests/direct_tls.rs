@@ -25,7 +25,7 @@ async fn open_with_tls(tls: TlsMode) -> (Vec<u8>, Vec<String>) {
         s.read_exact(&mut got).await.unwrap();
         s.write_all(&got).await.unwrap();
     });
-    let proxy = LoggedProxy::start(upstream_addr.to_string(), tls).await;
+    let proxy = LoggedProxy::start(common::config(upstream_addr.to_string(), tls)).await;
     let mut client = TcpStream::connect(("127.0.0.1", proxy.port)).await.unwrap();
     client.write_all(CLIENT_HELLO).await.unwrap();
     let mut echoed = vec![0; CLIENT_HELLO.len()];

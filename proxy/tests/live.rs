@@ -169,6 +169,7 @@ async fn start(tls: TlsMode) -> Option<(Proxy, Arc<Tee>)> {
         connection: ConnectionConfig {
             upstream: upstream.clone(),
             tls,
+            startup_timeout: sqlsift_proxy::STARTUP_TIMEOUT,
         },
         max_connections: 64,
     };
@@ -678,7 +679,7 @@ async fn an_unreachable_upstream_is_one_log_line() {
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = closed.local_addr().unwrap();
     drop(closed);
-    let second = LoggedProxy::start(dead.to_string(), TlsMode::Decline).await;
+    let second = LoggedProxy::start(common::config(dead.to_string(), TlsMode::Decline)).await;
     let mut config = Config::new();
     config.host("127.0.0.1").port(second.port).user("postgres");
     assert!(config.connect(NoTls).await.is_err());

@@ -92,6 +92,7 @@ async fn sessions_that_fail_or_are_cut_off_by_the_shutdown_are_counted_ended() {
             connection: ConnectionConfig {
                 upstream: upstream_addr,
                 tls: TlsMode::Decline,
+                startup_timeout: sqlsift_proxy::STARTUP_TIMEOUT,
             },
             max_connections: 8,
         },

@@ -177,6 +177,7 @@ async fn serve(
                 } else {
                     TlsMode::Decline
                 },
+                startup_timeout: sqlsift_proxy::STARTUP_TIMEOUT,
             },
             max_connections: args.max_connections,
         },

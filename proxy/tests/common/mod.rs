@@ -3,10 +3,21 @@
 
 use std::sync::{Arc, Mutex};
 
-use sqlsift_proxy::{ConnectionConfig, Notice, ProxyConfig, TapQueue, TlsMode, Traffic};
+use sqlsift_proxy::{
+    ConnectionConfig, Notice, ProxyConfig, STARTUP_TIMEOUT, TapQueue, TlsMode, Traffic,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// The settings of a proxy relaying to `upstream` (`host:port`).
+pub fn config(upstream: impl Into<String>, tls: TlsMode) -> ConnectionConfig {
+    ConnectionConfig {
+        upstream: upstream.into(),
+        tls,
+        startup_timeout: STARTUP_TIMEOUT,
+    }
+}
 
 /// A running proxy and the log lines it wrote.
 pub struct LoggedProxy {
@@ -17,8 +28,8 @@ pub struct LoggedProxy {
 }
 
 impl LoggedProxy {
-    /// Serves on a free port, relaying to `upstream` (`host:port`).
-    pub async fn start(upstream: String, tls: TlsMode) -> LoggedProxy {
+    /// Serves on a free port with `connection`'s settings ([`config`]).
+    pub async fn start(connection: ConnectionConfig) -> LoggedProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let notices = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -27,7 +38,7 @@ impl LoggedProxy {
         let task = tokio::spawn(sqlsift_proxy::run(
             listener,
             ProxyConfig {
-                connection: ConnectionConfig { upstream, tls },
+                connection,
                 max_connections: 4,
             },
             Arc::new(TapQueue::default()),
