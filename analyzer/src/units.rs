@@ -272,11 +272,8 @@ impl UnitTracker {
             .as_ref()
             .is_none_or(|u| u.entries.len() >= MAX_UNIT_EVENTS);
         if over || full {
-            if let Some(unit) = state.open.as_mut() {
-                // Full, and its work goes on: cut short.
-                unit.cut = !over;
-            }
-            close(&mut self.held, state.open.take(), closed);
+            // Closed while its work goes on (full): cut short.
+            close(&mut self.held, state.open.take(), !over, closed);
             state.seq += 1;
             state.open = Some(Unit {
                 kind: key.0,
@@ -315,7 +312,7 @@ impl UnitTracker {
                 .is_some_and(|k| k.0 == UnitKind::Transaction)
         {
             state.key = None;
-            close(&mut self.held, state.open.take(), closed);
+            close(&mut self.held, state.open.take(), false, closed);
         }
         if self.held > self.config.max_held_bytes {
             self.shed(closed);
@@ -340,10 +337,7 @@ impl UnitTracker {
                 break;
             }
             if let Some(state) = self.sessions.get_mut(&id) {
-                if let Some(unit) = state.open.as_mut() {
-                    unit.cut = true;
-                }
-                close(&mut self.held, state.open.take(), closed);
+                close(&mut self.held, state.open.take(), true, closed);
             }
         }
     }
@@ -362,7 +356,7 @@ impl UnitTracker {
     /// used again afterwards numbers its units from `#1` anew.)
     pub fn end_session(&mut self, session: &str, closed: &mut Vec<Unit>) {
         if let Some(state) = self.sessions.remove(session) {
-            close(&mut self.held, state.open, closed);
+            close(&mut self.held, state.open, false, closed);
         }
     }
 
@@ -380,11 +374,13 @@ impl UnitTracker {
     }
 }
 
-/// Moves `unit`, if any and not empty, to `closed`, and takes what it
-/// held off the tracker's count.
-fn close(held: &mut usize, unit: Option<Unit>, closed: &mut Vec<Unit>) {
-    if let Some(unit) = unit {
+/// Moves `unit`, if any and not empty, to `closed`, marked `cut` if a
+/// memory bound closed it ([`Unit::cut`]), and takes what it held off the
+/// tracker's count.
+fn close(held: &mut usize, unit: Option<Unit>, cut: bool, closed: &mut Vec<Unit>) {
+    if let Some(mut unit) = unit {
         *held -= unit.held;
+        unit.cut = cut;
         if !unit.entries.is_empty() {
             closed.push(unit);
         }
