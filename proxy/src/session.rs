@@ -417,18 +417,21 @@ impl Session {
                 self.copy_in = false;
                 self.complete(now, None, Some(format!("{code}: {message}")), sink);
                 // The server skips what was sent up to the next Sync (or the
-                // rest of a Query): skipped Parses are undone, latest first.
+                // rest of a Query): skipped named Parses are undone, latest first.
                 let mut undone = Vec::new();
                 while let Some(
                     Pending::Statement { .. } | Pending::Parse { .. } | Pending::Describe { .. },
                 ) = self.pending.front()
                 {
-                    if let Some(Pending::Parse { undo, .. }) = self.pending.pop_front() {
+                    if let Some(Pending::Parse {
+                        undo: Some(undo), ..
+                    }) = self.pending.pop_front()
+                    {
                         undone.push(undo);
                     }
                 }
                 for undo in undone.into_iter().rev() {
-                    self.undo(undo);
+                    self.undo(*undo);
                 }
             }
             Backend::ReadyForQuery(status) => {
@@ -471,18 +474,13 @@ impl Session {
         }
     }
 
-    /// The COPY now takes data: the `Sync`s the client sent before its
-    /// data ended were ignored by the server (a simple `Query`'s own
-    /// `ReadyForQuery` still comes, after the COPY). Everything before the
-    /// COPY is answered, so the queue starts with the COPY's statement (an
-    /// untracked `Execute` queues one too), or, when a simple `Query` whose
-    /// text is not UTF-8 ran it, with that `Query`'s `ReadyForQuery`.
+    /// The COPY at the front of the queue now takes data (an untracked
+    /// `Execute` queues a placeholder there too): the `Sync`s the client
+    /// sent before its data ended were ignored by the server (a simple
+    /// `Query`'s own `ReadyForQuery` still comes, after the COPY).
     fn enter_copy_in(&mut self) {
         self.copy_in = true;
-        let mut i = usize::from(matches!(
-            self.pending.front(),
-            Some(Pending::Statement { .. })
-        ));
+        let mut i = 1;
         while i < self.pending.len() {
             match self.pending[i] {
                 Pending::Ready { sync: true } => {
@@ -502,15 +500,13 @@ impl Session {
     }
 
     /// Puts back what a refused or skipped named `Parse` changed.
-    fn undo(&mut self, undo: Option<Box<Undo>>) {
-        if let Some(undo) = undo {
-            match undo.previous {
-                Some(previous) => {
-                    self.statements.named.insert(undo.name, previous);
-                }
-                None => {
-                    self.statements.named.remove(&undo.name);
-                }
+    fn undo(&mut self, undo: Undo) {
+        match undo.previous {
+            Some(previous) => {
+                self.statements.named.insert(undo.name, previous);
+            }
+            None => {
+                self.statements.named.remove(&undo.name);
             }
         }
     }
@@ -555,7 +551,9 @@ impl Session {
                 sent,
             }) => (sql, params, sent),
             Some(Pending::Parse { sql, sent, undo }) if error.is_some() => {
-                self.undo(undo);
+                if let Some(undo) = undo {
+                    self.undo(*undo);
+                }
                 match sql {
                     Some(sql) => (Sql::Shared(sql), Vec::new(), sent),
                     None => return,
