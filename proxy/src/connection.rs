@@ -148,10 +148,7 @@ pub async fn serve(
                 // sends relayed.
                 tokio::io::copy(&mut upstream, &mut client)
                     .await
-                    .map_err(|source| ConnectionError::Io {
-                        side: "cancel",
-                        source,
-                    })?;
+                    .map_err(io_error("cancel"))?;
                 return Ok(Outcome::default());
             }
             Initial::Startup { user, database } => {
@@ -204,13 +201,7 @@ async fn read_initial(client: &mut TcpStream, buf: &mut Vec<u8>) -> Result<First
         {
             return Ok(First::Message(len));
         }
-        let n = client
-            .read_buf(buf)
-            .await
-            .map_err(|source| ConnectionError::Io {
-                side: "client",
-                source,
-            })?;
+        let n = client.read_buf(buf).await.map_err(io_error("client"))?;
         if n == 0 {
             return Err(ConnectionError::ClosedInStartup);
         }
@@ -233,9 +224,12 @@ async fn write(
     bytes: &[u8],
     side: &'static str,
 ) -> Result<(), ConnectionError> {
-    to.write_all(bytes)
-        .await
-        .map_err(|source| ConnectionError::Io { side, source })
+    to.write_all(bytes).await.map_err(io_error(side))
+}
+
+/// Wraps a socket error on `side` (client, upstream, …) for the log.
+fn io_error(side: &'static str) -> impl FnOnce(std::io::Error) -> ConnectionError {
+    move |source| ConnectionError::Io { side, source }
 }
 
 /// Forwards `request`, then relays both ways as opaque bytes (nothing to
@@ -253,10 +247,7 @@ async fn passthrough(
     // From here on both sides talk through us as opaque bytes, whatever the answer.
     tokio::io::copy_bidirectional(&mut client, &mut upstream)
         .await
-        .map_err(|source| ConnectionError::Io {
-            side: "passthrough",
-            source,
-        })?;
+        .map_err(io_error("passthrough"))?;
     Ok(Outcome::default())
 }
 
@@ -352,13 +343,7 @@ async fn pump(
     loop {
         // Step 1: read what has arrived.
         buf.clear();
-        let n = from
-            .read_buf(&mut buf)
-            .await
-            .map_err(|source| ConnectionError::Io {
-                side: read_side,
-                source,
-            })?;
+        let n = from.read_buf(&mut buf).await.map_err(io_error(read_side))?;
         if n == 0 {
             let _ = to.shutdown().await;
             return Ok(());
