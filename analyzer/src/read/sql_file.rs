@@ -101,10 +101,7 @@ fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize)
     let mut out = Vec::new();
     let mut start = 0;
     let mut code = false;
-    // The statement's first words, as far as they tell a routine apart
-    // (`c`reate, `o`r, `r`eplace, `f`unction, `p`rocedure; 0: another word).
-    let mut heads = [0_u8; 4];
-    let mut words = 0;
+    let mut head = Head::Start;
     let (mut parens, mut blocks) = (0_usize, 0_usize);
     for t in tokenize(text, dialect) {
         match t.kind {
@@ -114,24 +111,14 @@ fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize)
                 }
                 start = t.end as usize;
                 code = false;
-                (heads, words, parens) = ([0; 4], 0, 0);
+                (head, parens) = (Head::Start, 0);
             }
             Kind::Whitespace | Kind::LineComment | Kind::BlockComment => {}
             Kind::Word => {
                 code = true;
-                let word = t.text(text);
-                let is = |w: &str| word.eq_ignore_ascii_case(w);
-                if let Some(head) = heads.get_mut(words) {
-                    *head = ["create", "or", "replace", "function", "procedure"]
-                        .into_iter()
-                        .find(|w| is(w))
-                        .map_or(0, |w| w.as_bytes()[0]);
-                }
-                words += 1;
-                let routine = heads[0] == b'c'
-                    && (matches!(heads[1], b'f' | b'p')
-                        || (heads[1..3] == *b"or" && matches!(heads[3], b'f' | b'p')));
-                if routine && parens == 0 {
+                let is = |w: &str| t.text(text).eq_ignore_ascii_case(w);
+                head = head.then(is);
+                if head == Head::Routine && parens == 0 {
                     if is("begin") || (is("case") && blocks > 0) {
                         blocks += 1;
                     } else if is("end") {
@@ -151,6 +138,35 @@ fn split_terminated(text: &str, dialect: Dialect) -> (Vec<(usize, &str)>, usize)
         }
     }
     (out, start)
+}
+
+/// How far a statement's first words tell whether it creates a routine
+/// (`CREATE [OR REPLACE] FUNCTION|PROCEDURE`), whose body may hold `;`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Start,
+    Create,
+    CreateOr,
+    CreateOrReplace,
+    Routine,
+    /// Another statement.
+    Other,
+}
+
+impl Head {
+    /// The state after the next word, which `is` compares (ignoring case).
+    fn then(self, is: impl Fn(&str) -> bool) -> Head {
+        match self {
+            Head::Start if is("create") => Head::Create,
+            Head::Create if is("or") => Head::CreateOr,
+            Head::CreateOr if is("replace") => Head::CreateOrReplace,
+            Head::Create | Head::CreateOrReplace if is("function") || is("procedure") => {
+                Head::Routine
+            }
+            Head::Routine => Head::Routine,
+            _ => Head::Other,
+        }
+    }
 }
 
 fn has_code(text: &str, dialect: Dialect) -> bool {
