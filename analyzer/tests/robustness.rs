@@ -716,6 +716,10 @@ fn pg_stderr_survives_non_ascii_before_a_severity() {
         "détail:  x\n".as_bytes(),
         "2026-11-27 10:00:00 UTC [1] «LOG:  statement: SELECT 1\n".as_bytes(),
         "2026-11-27 10:00:00 UTC [1] LOG:  statement: SELECT 'Größe:  1'\n".as_bytes(),
+        // A no-break space (two bytes) before a `user@db` prefix; found by
+        // `readers_survive_log_like_bytes` in CI.
+        "\u{a0}@LOG:  \n".as_bytes(),
+        "x\u{3000}app@db\u{a0}LOG:  statement: SELECT 1\n".as_bytes(),
     ] {
         read_bytes(Format::PgStderr, input);
     }

@@ -179,7 +179,11 @@ fn identities(prefix: &str, m: &mut Message, interner: &mut Interner) {
         && let Some(at) = prefix.rfind('@')
     {
         let stop = |c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')' || c == ',';
-        let left = prefix[..at].rfind(stop).map_or(0, |p| p + 1);
+        // Past the stop character, which may be wider than a byte (a no-break space).
+        let left = prefix[..at]
+            .char_indices()
+            .rfind(|&(_, c)| stop(c))
+            .map_or(0, |(p, c)| p + c.len_utf8());
         let right = prefix[at + 1..]
             .find(stop)
             .map_or(prefix.len(), |p| p + at + 1);
@@ -261,6 +265,18 @@ mod tests {
         assert_eq!(e.db.as_deref(), Some("appdb"));
         // Written as the statement ended: it started 0.25 ms before.
         assert_eq!(e.ts.unwrap().to_string(), "2026-11-27T10:00:00.122750Z");
+    }
+
+    /// A prefix may hold multi-byte spaces around `user@db` (a `log_line_prefix`
+    /// with an ideographic or no-break space): the user starts after the
+    /// whole space, not one byte into it.
+    #[test]
+    fn user_and_database_between_wide_spaces() {
+        let log = "x\u{3000}app@appdb\u{a0}LOG:  statement: SELECT 1\n";
+        let (ev, bad) = read(Format::PgStderr, log);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(ev[0].user.as_deref(), Some("app"));
+        assert_eq!(ev[0].db.as_deref(), Some("appdb"));
     }
 
     #[test]
