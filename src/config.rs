@@ -87,6 +87,14 @@ impl Config {
             .with_context(|| format!("{}: cannot read settings", path.display()))?;
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        // A rule name `[rules]` does not know is a typo like an unknown key.
+        if let Err(unknown) = config.rules.validate() {
+            let line = text
+                .lines()
+                .position(|l| l.contains(unknown.0.as_str()))
+                .map_or_else(String::new, |n| format!(" (line {})", n + 1));
+            anyhow::bail!("{}{line}: {unknown}", path.display());
+        }
         config.path = Some(path.to_path_buf());
         Ok(config)
     }

@@ -47,11 +47,12 @@ fn settings_are_found_upwards_and_flags_override_them() {
     );
 }
 
-#[test]
-fn a_bad_settings_file_is_a_usage_error_naming_file_and_line() {
+/// Runs `report` with a settings file holding `toml`: it must be a usage
+/// error naming the file. Returns what it printed.
+fn settings_error(toml: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("custom.toml");
-    std::fs::write(&path, "[detect]\nloop_min = 5\nloop_mni = 3\n").unwrap();
+    std::fs::write(&path, toml).unwrap();
     let out = Command::cargo_bin("sqlsift")
         .unwrap()
         .args(["report", "--config"])
@@ -60,8 +61,14 @@ fn a_bad_settings_file_is_a_usage_error_naming_file_and_line() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(err.contains("custom.toml"), "{err}");
+    err
+}
+
+#[test]
+fn a_bad_settings_file_is_a_usage_error_naming_file_and_line() {
+    let err = settings_error("[detect]\nloop_min = 5\nloop_mni = 3\n");
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("loop_mni"), "{err}");
 }
@@ -105,4 +112,13 @@ fn thresholds_decide_what_is_slow() {
             .unwrap_or_else(|| panic!("{m}"));
         assert!(mean >= 5.0, "{m}");
     }
+}
+
+/// A rule `[rules]` does not know is a typo in the settings file: the error
+/// names the file and the line, as for an unknown key.
+#[test]
+fn an_unknown_rule_names_the_settings_file_and_line() {
+    let err = settings_error("fail_on = \"error\"\n\n[rules]\ndisable = [\"SQ999\"]\n");
+    assert!(err.contains("line 4"), "{err}");
+    assert!(err.contains("SQ999"), "{err}");
 }
