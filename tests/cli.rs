@@ -198,6 +198,32 @@ fn text_report_top_n() {
     assert_eq!(rows, 3, "{text}");
 }
 
+/// `--top N` decides how many statements the Markdown report lists, as it
+/// does for text and JSON (10 when not given).
+#[test]
+fn markdown_report_top_n() {
+    let rows = |args: &[&str]| {
+        let md = stdout_of(
+            sqlsift()
+                .args(["report", "--format", "markdown", "samples/mysql/slow.log"])
+                .args(args),
+        );
+        md.split("### Costliest statements")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{md}"))
+            .lines()
+            .filter(|l| l.starts_with("| ") && l[2..].starts_with(|c: char| c.is_ascii_digit()))
+            .count()
+    };
+    assert_eq!(rows(&[]), 10);
+    assert_eq!(rows(&["--top", "3"]), 3);
+    assert_eq!(rows(&["--top", "15"]), 15);
+    let all = report_json(&["samples/mysql/slow.log"])["totals"]["fingerprints"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(rows(&["--top", "0"]) as u64, all);
+}
+
 // ---------------------------------------------------------------------------
 // report: JSON
 // ---------------------------------------------------------------------------

@@ -6,8 +6,6 @@ use std::io::Write;
 
 use super::{Finding, Report};
 
-/// Fingerprints listed in the costliest-statements table.
-const TOP: usize = 10;
 /// Longest shape shown in a table cell.
 const SHAPE_WIDTH: usize = 100;
 
@@ -97,7 +95,8 @@ pub fn write_markdown(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
             "| # | calls | total ms | mean ms | p95 ms | rows | statement |"
         )?;
         writeln!(out, "|---:|---:|---:|---:|---:|---:|---|")?;
-        for (i, f) in r.fingerprints.iter().take(TOP).enumerate() {
+        // Already cut to `--top` (10 by default for Markdown).
+        for (i, f) in r.fingerprints.iter().enumerate() {
             writeln!(
                 out,
                 "| {} | {} | {:.1} | {} | {} | {} | {} |",
