@@ -41,13 +41,19 @@ fn without_request(dir: &Path, request: &str) -> String {
 }
 
 fn statuses(r: &Value) -> Vec<(String, String)> {
+    statuses_by(r, "kind", None)
+}
+
+/// Each finding's `key` and status, of findings of `kind` (or all).
+fn statuses_by(r: &Value, key: &str, kind: Option<&str>) -> Vec<(String, String)> {
     r["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| kind.is_none_or(|k| f["kind"] == k))
         .map(|f| {
             (
-                f["kind"].as_str().unwrap().to_owned(),
+                f[key].as_str().unwrap().to_owned(),
                 f["status"].as_str().unwrap().to_owned(),
             )
         })
@@ -202,4 +208,114 @@ fn the_pool_finding_fails_a_warning_gate_until_a_baseline_knows_it() {
     .unwrap();
     let (code, r) = report(dir.path(), "--store", &[&store, "--fail-on", "warning"]);
     assert_eq!((code, r["findings"].as_array().map(Vec::len)), (0, Some(0)));
+}
+
+/// Without `--fail-on` or `fail_on` there is no gate, and the JSON says so
+/// with `"gate": null` (README, "Report JSON").
+#[test]
+fn without_a_gate_the_json_gate_is_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, r) = report(dir.path(), &sample(), &[]);
+    assert_eq!(code, 0);
+    assert!(r["gate"].is_null(), "{}", r["gate"]);
+    let (_, r) = report(dir.path(), &sample(), &["--fail-on", "warning"]);
+    assert_eq!(r["gate"]["fail_on"], "warning");
+}
+
+/// A schema with two tables of a million rows and no index but their keys.
+fn index_advice_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER);\n\
+         CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER, z INTEGER);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sqlsift.toml"),
+        "[schema]\nsource = \"schema.sql\"\nrows = { a = 1000000, b = 1000000 }\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn write_events(dir: &Path, name: &str, sql: &[&str]) -> String {
+    let lines: Vec<String> = sql
+        .iter()
+        .map(|s| serde_json::json!({"sql": s, "duration_ms": 1.0}).to_string())
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn index_findings(r: &Value) -> Vec<(String, String)> {
+    statuses_by(r, "table", Some("index"))
+}
+
+/// An index finding is the index (its table and keys), not the first of the
+/// statements it serves: a new statement served by a known index leaves it
+/// known, and a new index for a statement that already had one is new.
+#[test]
+fn index_advice_is_known_by_its_table_and_keys() {
+    let dir = index_advice_dir();
+    let base = dir.path().join("base.json");
+    let base_arg = base.to_string_lossy().into_owned();
+    let gate = ["--fail-on", "warning", "--baseline", base_arg.as_str()];
+
+    // Main's workload wants ix_a_x; the pull request adds another statement
+    // that the same index serves (and whose fingerprint sorts first).
+    let old = write_events(
+        dir.path(),
+        "old.jsonl",
+        &["SELECT count(*) FROM a WHERE x = 5"],
+    );
+    let (_, before) = report(dir.path(), &old, &[]);
+    assert_eq!(index_findings(&before), [("a".into(), "new".into())]);
+    std::fs::write(&base, before.to_string()).unwrap();
+    let new = write_events(
+        dir.path(),
+        "new.jsonl",
+        &[
+            "SELECT count(*) FROM a WHERE x = 5",
+            "SELECT id FROM a WHERE x = 6",
+        ],
+    );
+    let (code, r) = report(dir.path(), &new, &gate);
+    assert_eq!(index_findings(&r), [("a".into(), "known".into())], "{r}");
+    assert_eq!(
+        r["fixed"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        r["fixed"]
+    );
+    assert_eq!(code, 0);
+
+    // Main's schema had an index on b(z), so only a(x) was advised for this
+    // statement; the pull request's migration drops it: ix_b_z is new.
+    let one = dir.path().join("one-index.sql");
+    std::fs::write(
+        &one,
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER);\n\
+         CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER, z INTEGER);\n\
+         CREATE INDEX b_z ON b (z);\n",
+    )
+    .unwrap();
+    let union = write_events(
+        dir.path(),
+        "union.jsonl",
+        &["SELECT id FROM a WHERE x = 5 UNION ALL SELECT id FROM b WHERE z = 3"],
+    );
+    let (_, before) = report(dir.path(), &union, &["--schema", &one.to_string_lossy()]);
+    assert_eq!(index_findings(&before), [("a".into(), "new".into())]);
+    std::fs::write(&base, before.to_string()).unwrap();
+    let (code, r) = report(dir.path(), &union, &gate);
+    let mut found = index_findings(&r);
+    found.sort();
+    assert_eq!(
+        found,
+        [("a".into(), "known".into()), ("b".into(), "new".into())],
+        "{r}"
+    );
+    assert_eq!(code, 1);
 }

@@ -49,15 +49,18 @@ impl Ignore {
 }
 
 /// Judges the report's new findings against `fail_on`, records the outcome
-/// in the report and returns whether the run fails.
+/// in the report and returns whether the run fails. Without a gate the
+/// report has none (`"gate": null` in JSON).
 pub fn judge(report: &mut Report, fail_on: Option<Severity>) -> bool {
-    let failing = fail_on.map_or(0, |gate| {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.status == "new" && f.severity >= gate)
-            .count()
-    });
+    let Some(gate) = fail_on else {
+        report.gate = None;
+        return false;
+    };
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| f.status == "new" && f.severity >= gate)
+        .count();
     report.gate = Some(Gate {
         fail_on,
         failing,

@@ -506,6 +506,11 @@ fn advice_findings(
             }),
         );
         f.table = Some(r.table.clone());
+        f.columns = r
+            .keys
+            .iter()
+            .map(sqlsift_advisor::index::key_label)
+            .collect();
         f.executions = calls;
         about(&mut f, r.statements.first().map(|s| &s.fingerprint));
         out.push(f);

@@ -157,7 +157,12 @@ fn result(
         "level": level(f.severity),
         "message": {"text": f.message},
         "partialFingerprints": {
-            "sqlsift/v1": format!("{}/{}/{}", f.kind, f.rule.as_deref().unwrap_or(""), f.fingerprint),
+            "sqlsift/v1": format!(
+                "{}/{}/{}",
+                f.kind,
+                f.rule.as_deref().unwrap_or(""),
+                super::baseline::subject(f.kind, &f.fingerprint, f.table.as_deref(), &f.columns)
+            ),
         },
         "properties": {"fingerprint": f.fingerprint, "shape": f.shape},
     });
