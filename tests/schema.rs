@@ -142,6 +142,33 @@ fn a_bad_schema_is_a_usage_error_naming_it() {
     }
 }
 
+/// A schema statement too long to parse safely is a usage error naming its
+/// line: a `CHECK` of a 100,000-term `OR` chain (900 kB) parsed into an AST
+/// whose recursive drop overflowed the stack and aborted the process.
+#[test]
+fn a_huge_schema_statement_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        format!(
+            "CREATE TABLE u (id int);\nCREATE TABLE t (a int CHECK ({}));\n",
+            vec!["a = 1"; 100_000].join(" OR ")
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("sqlsift")
+        .unwrap()
+        .current_dir(ROOT)
+        .args(["report", "samples/orm/sqlite.jsonl", "--schema"])
+        .arg(&schema)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}: {err}", out.status);
+    assert!(err.contains("line 2"), "{err}");
+}
+
 #[test]
 fn live_postgresql_schema_gives_real_row_counts_and_indexes() {
     let Some(db) = PgDb::create("sqlsift_schema") else {

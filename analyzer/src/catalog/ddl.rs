@@ -18,6 +18,7 @@ use super::{Catalog, CatalogError, Column, Index, IndexKey, Table, create_index}
 use crate::Dialect;
 use crate::lexer::{Kind, tokenize};
 use crate::read::split_statements;
+use crate::shapes::MAX_PARSED_LEN;
 
 /// Reads the tables and indexes that the statements of `sql` create;
 /// `origin` names the file in the catalog and in errors.
@@ -33,6 +34,21 @@ pub fn load(sql: &str, origin: &str, dialect: Dialect) -> Result<Catalog, Catalo
         let Some(kind) = kind(stmt, dialect) else {
             continue;
         };
+        // sqlparser's AST of a huge flat `OR` chain (in a `CHECK`, an index's
+        // `WHERE`) is freed recursively and can overflow the stack.
+        if stmt.len() > MAX_PARSED_LEN {
+            if kind == Ddl::Alter {
+                continue;
+            }
+            let line = 1 + text[..offset].matches('\n').count();
+            return Err(CatalogError::new(
+                origin,
+                format!(
+                    "line {line}: this {kind} statement is {} bytes, over sqlsift's limit of {MAX_PARSED_LEN}",
+                    stmt.len()
+                ),
+            ));
+        }
         let stmt = if kind == Ddl::Index {
             without_on_only(stmt, dialect)
         } else {
@@ -301,6 +317,20 @@ fn last(name: &ObjectName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Over the parse limit, a `CREATE` is an error naming its line (its
+    /// AST could overflow the stack when dropped), an `ALTER` is skipped.
+    #[test]
+    fn statements_over_the_parse_limit_are_not_parsed() {
+        let chain = vec!["a = 1"; 12_000].join(" OR ");
+        let sql = format!(
+            "CREATE TABLE t (a int);\nALTER TABLE t ADD CONSTRAINT c CHECK ({chain});\n\
+             CREATE INDEX i ON t (a) WHERE {chain};\n"
+        );
+        let err = load(&sql, "s.sql", Dialect::PostgreSql).unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+        assert!(err.to_string().contains("over sqlsift's limit"), "{err}");
+    }
 
     #[test]
     fn kinds_from_leading_keywords() {

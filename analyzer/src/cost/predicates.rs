@@ -95,8 +95,41 @@ pub fn partial_conjuncts(predicate: &str) -> Vec<String> {
         .collect()
 }
 
-/// `e` without table qualifiers, normalized.
+/// Expressions nested deeper are not spelled out: copying and printing one
+/// recurses as deep as it nests, and an operator chain (`a = 1 OR a = 2 OR
+/// …`, 10,000 terms long within the parse limit) nests as deep as it is long.
+const MAX_SQL_DEPTH: usize = 64;
+
+/// Whether `e` nests more than [`MAX_SQL_DEPTH`] expressions deep; the walk
+/// stops there, so it goes no deeper itself.
+fn too_deep(e: &Expr) -> bool {
+    struct Depth(usize);
+    impl Visitor for Depth {
+        type Break = ();
+
+        fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.0 += 1;
+            if self.0 > MAX_SQL_DEPTH {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+
+        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.0 -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    e.visit(&mut Depth(0)).is_break()
+}
+
+/// `e` without table qualifiers, normalized; empty (matching no partial
+/// index's condition or key) when `e` is [`too_deep`] to copy and print.
 fn unqualified_sql(e: &Expr) -> String {
+    if too_deep(e) {
+        return String::new();
+    }
     let mut e = e.clone();
     let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
         if let Expr::CompoundIdentifier(parts) = x
