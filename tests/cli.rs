@@ -777,3 +777,33 @@ fn empty_report_total_is_not_negative() {
         r["totals"]
     );
 }
+
+/// Row counts are summed per statement: two events of `u64::MAX` rows each
+/// overflowed the sum (a panic in a debug build) instead of saturating.
+#[test]
+fn huge_row_counts_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let line = format!(
+        "{{\"sql\":\"SELECT 1\",\"rows\":{max},\"rows_examined\":{max}}}\n",
+        max = u64::MAX
+    );
+    std::fs::write(&path, line.repeat(2)).unwrap();
+    let report = report_json(&[path.to_str().unwrap()]);
+    assert_eq!(report["fingerprints"][0]["rows"], u64::MAX, "{report}");
+}
+
+/// A 2,000-term `OR` chain (18 kB of SQL, well under the parse limit) is
+/// costed: classifying it copied and printed the whole chain recursively,
+/// which overflowed the stack and aborted the process.
+#[test]
+fn a_long_or_chain_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("or.sql");
+    let sql = format!(
+        "SELECT * FROM t WHERE {};\n",
+        vec!["a = 1"; 2_000].join(" OR ")
+    );
+    std::fs::write(&path, sql).unwrap();
+    stdout_of(sqlsift().arg("report").arg(&path));
+}

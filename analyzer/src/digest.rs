@@ -95,8 +95,11 @@ impl Digest {
     pub fn record(&mut self, e: &QueryEvent) {
         self.calls += 1;
         self.errors += u64::from(e.error.is_some());
-        self.rows += e.rows.unwrap_or(0);
-        self.rows_examined += e.rows_examined.unwrap_or(0);
+        // Counts come from the input: a bogus huge one saturates, never overflows.
+        self.rows = self.rows.saturating_add(e.rows.unwrap_or(0));
+        self.rows_examined = self
+            .rows_examined
+            .saturating_add(e.rows_examined.unwrap_or(0));
         if let Some(ms) = e.duration_ms.filter(|ms| ms.is_finite() && *ms >= 0.0) {
             self.timed += 1;
             self.total_ms += ms;
@@ -124,8 +127,8 @@ impl Digest {
         debug_assert_eq!(self.id, other.id);
         self.calls += other.calls;
         self.errors += other.errors;
-        self.rows += other.rows;
-        self.rows_examined += other.rows_examined;
+        self.rows = self.rows.saturating_add(other.rows);
+        self.rows_examined = self.rows_examined.saturating_add(other.rows_examined);
         self.timed += other.timed;
         self.total_ms += other.total_ms;
         self.min_ms = combine(self.min_ms, other.min_ms, f64::min);
@@ -221,6 +224,22 @@ mod tests {
             rows: Some(1),
             ..QueryEvent::new(format!("SELECT {ms}"))
         }
+    }
+
+    /// Row counts come from the input (JSONL `rows`, a slow log's
+    /// `Rows_sent`): sums of huge ones saturate instead of overflowing.
+    #[test]
+    fn huge_row_counts_saturate() {
+        let e = QueryEvent {
+            rows: Some(u64::MAX),
+            rows_examined: Some(u64::MAX),
+            ..QueryEvent::new("SELECT 1")
+        };
+        let mut d = Digest::new(Fingerprint(1), "s".into(), Dialect::Generic, &e);
+        d.record(&e);
+        let other = d.clone();
+        d.merge(&other);
+        assert_eq!((d.rows, d.rows_examined), (u64::MAX, u64::MAX));
     }
 
     #[test]
