@@ -87,13 +87,22 @@ impl Config {
             .with_context(|| format!("{}: cannot read settings", path.display()))?;
         let mut config: Config = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
-        // A rule name `[rules]` does not know is a typo like an unknown key.
+        // Values the types allow but sqlsift does not: typos and slips like
+        // an unknown key, so they name the file and line too.
+        let at = |needle: &str| {
+            text.lines()
+                .position(|l| l.contains(needle))
+                .map_or_else(String::new, |n| format!(" (line {})", n + 1))
+        };
         if let Err(unknown) = config.rules.validate() {
-            let line = text
-                .lines()
-                .position(|l| l.contains(unknown.0.as_str()))
-                .map_or_else(String::new, |n| format!(" (line {})", n + 1));
-            anyhow::bail!("{}{line}: {unknown}", path.display());
+            anyhow::bail!("{}{}: {unknown}", path.display(), at(&unknown.0));
+        }
+        if let Some(n) = config.detect.loop_min.filter(|n| *n < 2) {
+            anyhow::bail!(
+                "{}{}: detect.loop_min must be at least 2 (a loop runs a query more than once), not {n}",
+                path.display(),
+                at("loop_min")
+            );
         }
         config.path = Some(path.to_path_buf());
         Ok(config)

@@ -122,3 +122,15 @@ fn an_unknown_rule_names_the_settings_file_and_line() {
     assert!(err.contains("line 4"), "{err}");
     assert!(err.contains("SQ999"), "{err}");
 }
+
+/// `loop_min` under 2 in sqlsift.toml is refused as `--loop-min 1` is: with
+/// it, a statement run twice with the same values in one unit made the N+1
+/// detector read a second distinct iteration that does not exist (a panic).
+#[test]
+fn a_loop_min_under_two_is_a_usage_error() {
+    for n in [0, 1] {
+        let err = settings_error(&format!("[detect]\nloop_min = {n}\n"));
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("loop_min"), "{err}");
+    }
+}

@@ -40,8 +40,10 @@ fn varying_slots(iterations: &[Vec<SlotValues>]) -> Vec<u32> {
 impl NPlusOne {
     /// Finds the loops of one unit.
     pub fn unit(&mut self, view: &UnitView<'_>, min: usize, normalizer: &mut Normalizer) {
+        // A loop has at least two distinct iterations, whatever `min` says:
+        // the probe below reads the second.
         let is_loop = |x: &Executions| {
-            x.distinct.len() >= min
+            x.distinct.len() >= min.max(2)
                 && x.facts
                     .as_ref()
                     .is_some_and(|f| f.kind == StatementKind::Select)
