@@ -94,6 +94,28 @@ fn follow_shows_statements_appended_to_the_log() {
     pane.wait_for("the exit", |s| s.contains("sqlsift-exit=0"));
 }
 
+/// An interval too long for a `Duration` is refused up front like a
+/// negative one: the follower converted it with `Duration::from_secs_f64`,
+/// which panics past about 1.8e19 seconds.
+#[test]
+fn an_interval_too_long_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(pane) = Pane::start(
+        &console(&format!(
+            "--follow --interval 1e20 '{}' 2>&1",
+            sample().display()
+        )),
+        dir.path(),
+        80,
+        24,
+    ) else {
+        return;
+    };
+    let shown = pane.wait_for("the exit", |s| s.contains("sqlsift-exit="));
+    assert!(shown.contains("sqlsift-exit=2"), "{shown}");
+    assert!(shown.contains("--interval"), "{shown}");
+}
+
 #[test]
 fn without_a_terminal_it_says_to_use_report() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sqlsift"))

@@ -41,7 +41,8 @@ pub fn run(args: &TuiArgs, config: &Config) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the console needs a terminal: for a file or a pipe use `sqlsift report`");
     }
-    if !(args.interval.is_finite() && args.interval > 0.0) {
+    // The follower makes a `Duration` of it, which cannot hold every float.
+    if !(args.interval > 0.0 && Duration::try_from_secs_f64(args.interval).is_ok()) {
         anyhow::bail!("--interval must be a positive number of seconds");
     }
     let first = Builder::new(args, config)?.snapshot(args, config)?;
