@@ -84,7 +84,18 @@ pub fn write_markdown(r: &Report, out: &mut impl Write) -> anyhow::Result<()> {
     if !r.fixed.is_empty() {
         writeln!(out, "### Fixed since the baseline ({})\n", r.fixed.len())?;
         for f in &r.fixed {
-            writeln!(out, "- {} {}", f.kind, code(&clip(&f.shape, SHAPE_WIDTH)))?;
+            // A finding about no statement (`connection_pool`) has no shape:
+            // its message says what it was, as in the text report.
+            if f.fingerprint.is_empty() {
+                writeln!(
+                    out,
+                    "- {}: {}",
+                    f.kind,
+                    escape(&clip(&f.message, SHAPE_WIDTH))
+                )?;
+            } else {
+                writeln!(out, "- {} {}", f.kind, code(&clip(&f.shape, SHAPE_WIDTH)))?;
+            }
         }
         writeln!(out)?;
     }
@@ -206,6 +217,44 @@ mod tests {
         assert_eq!(code("select 1"), "`select 1`");
         assert_eq!(code("select `a` from t"), "``select `a` from t``");
         assert_eq!(code("`a`"), "`` `a` ``");
+    }
+
+    #[test]
+    fn fixed_findings_about_no_statement_show_their_message() {
+        let mut r = crate::report::build(
+            &sqlsift_analyzer::workload::Workload::default(),
+            &crate::report::Options::everything(
+                &crate::config::Config::default(),
+                &sqlsift_rules::Linter::new(&sqlsift_rules::RulesConfig::default()).unwrap(),
+            ),
+        );
+        let fixed = |kind: &str, fingerprint: &str, shape: &str, message: &str| {
+            super::super::baseline::Fixed {
+                kind: kind.into(),
+                rule: None,
+                fingerprint: fingerprint.into(),
+                shape: shape.into(),
+                message: message.into(),
+                table: None,
+                columns: Vec::new(),
+            }
+        };
+        r.fixed = vec![
+            fixed("connection_pool", "", "", "put a pool in front"),
+            fixed("n_plus_one", "0f", "select * from t where id = ?", "a loop"),
+        ];
+        let mut out = Vec::new();
+        write_markdown(&r, &mut out).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(
+            md.contains("- connection_pool: put a pool in front\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- n_plus_one `select * from t where id = ?`\n"),
+            "{md}"
+        );
+        assert!(!md.contains("``"), "{md}");
     }
 
     #[test]
