@@ -807,3 +807,31 @@ fn a_long_or_chain_is_reported() {
     std::fs::write(&path, sql).unwrap();
     stdout_of(sqlsift().arg("report").arg(&path));
 }
+
+/// What `sqlsift events` writes, `report` reads back: a slow log's bogus
+/// `SET timestamp` (year 318,857) was written as a time no reader takes, so
+/// the JSONL's line came back malformed.
+#[test]
+fn events_with_a_bogus_timestamp_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("slow.log");
+    std::fs::write(
+        &log,
+        "# Query_time: 0.003894  Lock_time: 0  Rows_sent: 1  Rows_examined: 1\n\
+         SET timestamp=10000000000000;\nSELECT 1;\n",
+    )
+    .unwrap();
+    let jsonl = stdout_of(
+        sqlsift()
+            .args(["events", "--input-format", "mysql-slow"])
+            .arg(&log),
+    );
+    assert_eq!(jsonl.lines().count(), 1, "{jsonl}");
+    let path = dir.path().join("events.jsonl");
+    std::fs::write(&path, jsonl).unwrap();
+    let r = report_json(&[path.to_str().unwrap()]);
+    assert_eq!(
+        (events(&r), r["totals"]["malformed"].as_u64()),
+        (1, Some(0))
+    );
+}

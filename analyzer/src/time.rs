@@ -13,11 +13,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// From seconds (possibly fractional) since the epoch.
+    /// The first instant written with a four-digit year (0000-01-01).
+    pub const MIN: Timestamp = Timestamp(-62_167_219_200_000_000);
+    /// The last instant written with a four-digit year (9999-12-31).
+    pub const MAX: Timestamp = Timestamp(253_402_300_799_999_999);
+
+    /// From seconds (possibly fractional) since the epoch; `None` outside
+    /// [`Timestamp::MIN`]..=[`Timestamp::MAX`], which RFC 3339 cannot write
+    /// (and [`Timestamp::parse`] could not read back from `sqlsift events`).
     #[must_use]
     #[allow(clippy::cast_possible_truncation)]
-    pub fn from_unix_seconds(secs: f64) -> Self {
-        Timestamp((secs * 1e6).round() as i64)
+    pub fn from_unix_seconds(secs: f64) -> Option<Self> {
+        // The cast saturates, far outside the years; NaN would read as 0.
+        let t = Timestamp((secs * 1e6).round() as i64);
+        (secs.is_finite() && (Self::MIN..=Self::MAX).contains(&t)).then_some(t)
     }
 
     /// Microseconds since the epoch.
@@ -31,7 +40,11 @@ impl Timestamp {
     #[must_use]
     #[allow(clippy::cast_possible_truncation)]
     pub fn minus_ms(self, ms: f64) -> Self {
-        Timestamp(self.0.saturating_sub((ms * 1000.0).round() as i64))
+        Timestamp(
+            self.0
+                .saturating_sub((ms * 1000.0).round() as i64)
+                .max(Self::MIN.0),
+        )
     }
 
     /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH[:MM]| ZONE]` or `MySQL`'s
@@ -79,7 +92,8 @@ impl Timestamp {
         }
         let offset_secs = parse_offset(rest[p..].trim())?;
         let secs = date_days * 86_400 + h * 3_600 + mi * 60 + sec - offset_secs;
-        Some(Timestamp(secs * 1_000_000 + micros))
+        let t = Timestamp(secs * 1_000_000 + micros);
+        (Self::MIN..=Self::MAX).contains(&t).then_some(t)
     }
 }
 
@@ -192,7 +206,7 @@ mod tests {
             "2007-10-15T01:43:52.000000Z"
         );
         assert_eq!(
-            Timestamp::from_unix_seconds(0.0).to_string(),
+            Timestamp::from_unix_seconds(0.0).unwrap().to_string(),
             "1970-01-01T00:00:00.000000Z"
         );
     }
@@ -206,9 +220,34 @@ mod tests {
 
     #[test]
     fn round_trips_through_display() {
-        for micros in [0, 1, -1, 1_764_237_600_123_456, 253_402_300_799_999_999] {
-            let t = Timestamp(micros);
+        for t in [
+            Timestamp(0),
+            Timestamp(1),
+            Timestamp(-1),
+            Timestamp(1_764_237_600_123_456),
+            Timestamp::MIN,
+            Timestamp::MAX,
+        ] {
             assert_eq!(Timestamp::parse(&t.to_string()), Some(t));
         }
+    }
+
+    /// Times past the four-digit years come from bogus input (`SET
+    /// timestamp=1e13;`, a huge duration): they are not made, so that what
+    /// sqlsift writes it can read back.
+    #[test]
+    fn only_four_digit_years_are_made() {
+        assert_eq!(Timestamp::from_unix_seconds(1e13), None);
+        assert_eq!(Timestamp::from_unix_seconds(-1e12), None);
+        assert_eq!(Timestamp::from_unix_seconds(f64::NAN), None);
+        assert_eq!(
+            Timestamp::from_unix_seconds(253_402_300_799.0),
+            Some(Timestamp(253_402_300_799_000_000))
+        );
+        assert_eq!(Timestamp::MIN.minus_ms(1e300), Timestamp::MIN);
+        assert_eq!(Timestamp(0).minus_ms(1e30), Timestamp::MIN);
+        // An offset that moves a date past the years is not read either.
+        assert_eq!(Timestamp::parse("0000-01-01T00:00:00+01:00"), None);
+        assert_eq!(Timestamp::parse("9999-12-31T23:59:59-01:00"), None);
     }
 }

@@ -274,7 +274,10 @@ impl LineFormat for MysqlSlow {
             }
             if let Some((key, value)) = setting(line) {
                 if key == "timestamp" {
-                    self.entry.set_ts = value.parse::<f64>().ok().map(Timestamp::from_unix_seconds);
+                    self.entry.set_ts = value
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(Timestamp::from_unix_seconds);
                 }
                 self.entry.body_started = true;
                 return None;
