@@ -172,22 +172,58 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-/// Plain text that Markdown must not read as markup or HTML. Code spans
-/// (between backticks) are literal in Markdown and are left as they are.
+/// A message or note, whose code spans (shapes, names) sqlsift opened and
+/// closed with single backticks, as Markdown: the spans re-fenced so that a
+/// shape's own backtick-quoted identifiers (MySQL's) stay inside them, and
+/// the text around them inert.
 fn escape(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
-    let mut in_code = false;
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        s.push_str(&plain(&rest[..open]));
+        let inside = &rest[open + 1..];
+        if let Some(end) = span_end(inside) {
+            s.push_str(&code(&inside[..end].replace('\n', " ")));
+            rest = &inside[end + 1..];
+        } else {
+            s.push_str("\\`");
+            rest = inside;
+        }
+    }
+    s.push_str(&plain(rest));
+    s
+}
+
+/// Where a code span opened just before `inside` closes: at a backtick
+/// that is not one of a quoted identifier's (an even number of them before
+/// it in the span, and no identifier character right after it).
+fn span_end(inside: &str) -> Option<usize> {
+    let b = inside.as_bytes();
+    let mut quotes = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c != b'`' {
+            continue;
+        }
+        let opens_a_name = b
+            .get(i + 1)
+            .is_some_and(|n| n.is_ascii_alphanumeric() || matches!(n, b'_' | b'`'));
+        if quotes % 2 == 0 && !opens_a_name {
+            return Some(i);
+        }
+        quotes += 1;
+    }
+    None
+}
+
+/// Text that Markdown must not read as markup or HTML.
+fn plain(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '`' => {
-                in_code = !in_code;
-                s.push(c);
-            }
             '\n' => s.push(' '),
-            _ if in_code => s.push(c),
             '<' => s.push_str("&lt;"),
             '>' => s.push_str("&gt;"),
-            '*' | '_' | '[' | ']' | '#' | '|' => {
+            '*' | '_' | '[' | ']' | '#' | '|' | '`' => {
                 s.push('\\');
                 s.push(c);
             }
@@ -255,6 +291,21 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("``"), "{md}");
+    }
+
+    /// MySQL shapes quote names in backticks: the message's span around
+    /// such a shape is fenced with two, so the names stay inside it.
+    #[test]
+    fn shapes_with_quoted_names_stay_one_code_span() {
+        assert_eq!(
+            escape(
+                "N+1: `select `name` from `users` where `id` = ?` runs after `select * from `t``; 3 unit(s)"
+            ),
+            "N+1: ``select `name` from `users` where `id` = ?`` runs after `` select * from `t` ``; 3 unit(s)"
+        );
+        assert_eq!(escape("`a*b` and *c*"), "`a*b` and \\*c\\*");
+        // A backtick that opens no span is shown, not taken for markup.
+        assert_eq!(escape("it's ` odd"), "it's \\` odd");
     }
 
     #[test]
