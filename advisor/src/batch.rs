@@ -12,8 +12,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, InTarget, OrderBy, OrderByExpr, OrderByKind, Query,
-    SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut,
+    BinaryOperator, Distinct, Expr, GroupByExpr, InTarget, OrderBy, OrderByExpr, OrderByKind,
+    Query, SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut,
 };
 use sqlparser::parser::Parser;
 use sqlsift_analyzer::Dialect;
@@ -282,10 +282,30 @@ fn note(
 
 /// Parses one SQL expression of `dialect`.
 pub(crate) fn expr(text: &str, dialect: Dialect) -> Result<Expr, String> {
-    Parser::new(&*dialect.parser_dialect())
+    let mut e = Parser::new(&*dialect.parser_dialect())
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
-        .map_err(|e| format!("cannot read `{text}` as a value: {e}"))
+        .map_err(|e| format!("cannot read `{text}` as a value: {e}"))?;
+    if dialect == Dialect::MySql {
+        // sqlparser reads MySQL's backslash escapes (`'a\\b'` is `a\b`) but
+        // writes strings back escaping quotes only: escape them again, or
+        // `a\b` would be written `'a\b'`, which MySQL reads as `a` + backspace.
+        struct Backslashes;
+        impl VisitorMut for Backslashes {
+            type Break = ();
+            fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if let Expr::Value(v) = e
+                    && let Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) =
+                        &mut v.value
+                {
+                    *s = s.replace('\\', "\\\\").replace('\0', "\\0");
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let _ = e.visit(&mut Backslashes);
+    }
+    Ok(e)
 }
 
 fn placeholder(text: &str) -> Expr {
@@ -369,7 +389,7 @@ impl<'a> Rewriter<'a> {
                 "{{{}}}",
                 self.tuples
                     .iter()
-                    .map(|t| array_item(&t[0]))
+                    .map(|t| array_item(&t[0], self.dialect))
                     .collect::<Vec<_>>()
                     .join(",")
             );
@@ -401,15 +421,18 @@ impl<'a> Rewriter<'a> {
     }
 }
 
-/// A PostgreSQL array element from an SQL literal (`'it''s'` → `"it's"`).
-fn array_item(sql_literal: &str) -> String {
-    let raw = sql_literal
-        .strip_prefix('\'')
-        .and_then(|s| s.strip_suffix('\''))
-        .map_or_else(|| sql_literal.to_owned(), |s| s.replace("''", "'"));
+/// A PostgreSQL array element from an SQL literal (`'it''s'` → `"it's"`,
+/// `E'a\\b'` → `"a\\b"`).
+fn array_item(sql_literal: &str, dialect: Dialect) -> String {
     if sql_literal.eq_ignore_ascii_case("null") {
         return "NULL".into();
     }
+    // The value the literal stands for, whatever its quoting (`E'…'`, `$$…$$`).
+    let raw = match expr(sql_literal, dialect) {
+        Ok(Expr::Value(v)) => v.value.into_string(),
+        _ => None,
+    }
+    .unwrap_or_else(|| sql_literal.to_owned());
     format!("\"{}\"", raw.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -535,6 +558,14 @@ pub(crate) fn add_key_columns(
     let SetExpr::Select(sel) = q.body.as_mut() else {
         return Err("set operations (UNION, …) are not batched".into());
     };
+    // `DISTINCT ON (x)` kept one row per x for each key: one per (key, x)
+    // now, and PostgreSQL wants its expressions first in ORDER BY, where the
+    // key now leads.
+    if let Some(Distinct::On(list)) = sel.distinct.as_mut() {
+        for (i, k) in keys.iter().enumerate() {
+            list.insert(i, k.clone());
+        }
+    }
     let mut added = 0;
     for k in keys {
         let shown = sel.projection.iter().any(|item| match item {
@@ -641,6 +672,48 @@ mod tests {
             ["SELECT authors.id, authors.name FROM authors WHERE authors.id = ANY($1)"]
         );
         assert_eq!(rw[2].params, [vec![r#"'{"8","15","2"}'"#]]);
+    }
+
+    #[test]
+    fn distinct_on_is_kept_per_key() {
+        let (shape, facts, ex) = example(
+            Dialect::PostgreSql,
+            "SELECT DISTINCT ON (author) author, title FROM books WHERE publisher_id = 1 ORDER BY author, year DESC",
+            &["1", "2"],
+        );
+        let rw = batch_loop(&shape, &facts, &ex).unwrap();
+        assert_eq!(
+            rw[0].statements,
+            [
+                "SELECT DISTINCT ON (publisher_id, author) author, title, publisher_id FROM books WHERE publisher_id IN (1, 2) ORDER BY publisher_id, author, year DESC"
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_backslashes_stay_escaped() {
+        let (shape, facts, ex) = example(
+            Dialect::MySql,
+            r"SELECT id FROM users WHERE name = 'a\\b'",
+            &[r"'a\\b'", r"'it\'s'"],
+        );
+        let rw = batch_loop(&shape, &facts, &ex).unwrap();
+        assert_eq!(
+            rw[0].statements,
+            [r"SELECT id, name FROM users WHERE name IN ('a\\b', 'it''s')"]
+        );
+    }
+
+    #[test]
+    fn any_array_reads_escape_strings() {
+        let (shape, facts, ex) = example(
+            Dialect::PostgreSql,
+            "SELECT id FROM users WHERE name = $1",
+            &[r"E'a\\b'", r"E'it\'s'", "'x'"],
+        );
+        let rw = batch_loop(&shape, &facts, &ex).unwrap();
+        assert_eq!(rw[2].form, BatchForm::AnyArray);
+        assert_eq!(rw[2].params, [vec![r#"'{"a\\b","it''s","x"}'"#]]);
     }
 
     #[test]
