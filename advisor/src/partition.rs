@@ -15,6 +15,7 @@ use sqlsift_analyzer::catalog::{Catalog, IndexKey, Table, TypeClass};
 use sqlsift_analyzer::cost::{self, KeyRef, PredKind, table_needs};
 
 use crate::index::WorkStatement;
+use crate::index::ddl::quote;
 
 /// Tables below this many rows are not worth partitioning.
 pub const DEFAULT_MIN_ROWS: f64 = 1_000_000.0;
@@ -127,18 +128,32 @@ fn advice_for(table: &Table, col: &str, statements: Vec<String>, share: f64) -> 
     let rows = table.rows.unwrap_or(0.0);
     let (unit, step) = granularity(rows);
     let t = &table.name;
-    let parent = format!("{t}_partitioned");
+    // The catalog's spelling, quoted where the bare name would not read
+    // back as the same identifier (capitals, reserved words).
+    let column = table
+        .column(col)
+        .map_or_else(|| col.to_owned(), |c| c.name.clone());
+    let qcol = quote(&column);
+    let qt = quote(t);
+    let parent = quote(&format!("{t}_partitioned"));
+    // Inside the DO block's string literals.
+    let lit = |s: &str| s.replace('\'', "''");
     let mut ddl = vec![
         format!(
-            "CREATE TABLE {parent} (LIKE {t} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE ({col})"
+            "CREATE TABLE {parent} (LIKE {qt} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE ({qcol})"
         ),
         format!(
             "DO $$ DECLARE s timestamptz := date_trunc('{unit}', now()) - interval '{step}'; BEGIN \
-             FOR i IN 0..2 LOOP EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF {parent} FOR VALUES FROM (%L) TO (%L)', \
-             '{t}_p' || to_char(s + i * interval '{step}', 'YYYYMMDD'), s + i * interval '{step}', s + (i + 1) * interval '{step}'); \
-             END LOOP; END $$"
+             FOR i IN 0..2 LOOP EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF {} FOR VALUES FROM (%L) TO (%L)', \
+             '{}_p' || to_char(s + i * interval '{step}', 'YYYYMMDD'), s + i * interval '{step}', s + (i + 1) * interval '{step}'); \
+             END LOOP; END $$",
+            lit(&parent).replace('%', "%%"),
+            lit(t)
         ),
-        format!("CREATE TABLE {t}_default PARTITION OF {parent} DEFAULT"),
+        format!(
+            "CREATE TABLE {} PARTITION OF {parent} DEFAULT",
+            quote(&format!("{t}_default"))
+        ),
     ];
     let mut index_changes = Vec::new();
     for ix in &table.indexes {
@@ -147,39 +162,55 @@ fn advice_for(table: &Table, col: &str, statements: Vec<String>, share: f64) -> 
             .iter()
             .map(|k| match k {
                 IndexKey::Column { name, descending } => {
-                    format!("{name}{}", if *descending { " DESC" } else { "" })
+                    format!("{}{}", quote(name), if *descending { " DESC" } else { "" })
                 }
-                IndexKey::Expression { sql, .. } => format!("({sql})"),
+                IndexKey::Expression { sql, descending } => {
+                    format!("({sql}){}", if *descending { " DESC" } else { "" })
+                }
             })
             .collect();
         let has_col = ix.key_columns().any(|c| c.eq_ignore_ascii_case(col));
+        let predicate = ix
+            .predicate
+            .as_deref()
+            .map_or_else(String::new, |p| format!(" WHERE {p}"));
         if ix.primary || ix.unique {
             let mut keys = cols.clone();
             if !has_col {
-                keys.push(col.to_owned());
+                keys.push(qcol.clone());
                 index_changes.push(format!(
-                    "{} becomes ({}): a unique key on a partitioned table must include {col}",
+                    "{} becomes ({}): a unique key on a partitioned table must include {column}",
                     ix.name,
                     keys.join(", ")
                 ));
             }
-            let what = if ix.primary { "PRIMARY KEY" } else { "UNIQUE" };
-            ddl.push(format!(
-                "ALTER TABLE {parent} ADD {what} ({})",
-                keys.join(", ")
-            ));
+            // A primary key is plain columns; any other unique key may have
+            // expressions, directions or a predicate, which only a unique
+            // index (not an ADD UNIQUE constraint) can carry.
+            ddl.push(if ix.primary {
+                format!("ALTER TABLE {parent} ADD PRIMARY KEY ({})", keys.join(", "))
+            } else {
+                format!(
+                    "CREATE UNIQUE INDEX ON {parent} ({}){predicate}",
+                    keys.join(", ")
+                )
+            });
         } else {
             index_changes.push(format!(
                 "{} is recreated on {parent} (one index per partition)",
                 ix.name
             ));
-            ddl.push(format!("CREATE INDEX ON {parent} ({})", cols.join(", ")));
+            ddl.push(format!(
+                "CREATE INDEX ON {parent} ({}){predicate}",
+                cols.join(", ")
+            ));
         }
     }
     ddl.push(format!(
-        "-- then copy the rows in batches (INSERT INTO {parent} SELECT * FROM {t} WHERE {col} >= … AND {col} < …), \
+        "-- then copy the rows in batches (INSERT INTO {parent} SELECT * FROM {qt} WHERE {qcol} >= … AND {qcol} < …), \
          swap the names in one transaction, and create each {unit}'s partition ahead of time (pg_partman automates this)"
     ));
+    let archive = quote(&format!("{t}_archive"));
     PartitionAdvice {
         table: t.clone(),
         column: col.to_owned(),
@@ -190,13 +221,13 @@ fn advice_for(table: &Table, col: &str, statements: Vec<String>, share: f64) -> 
         postgresql_ddl: ddl,
         index_changes,
         sqlite_advice: vec![
-            format!("CREATE TABLE {t}_archive AS SELECT * FROM {t} WHERE 0"),
+            format!("CREATE TABLE {archive} AS SELECT * FROM {qt} WHERE 0"),
             format!(
-                "-- periodically, in one transaction: INSERT INTO {t}_archive SELECT * FROM {t} WHERE {col} < :cutoff; DELETE FROM {t} WHERE {col} < :cutoff"
+                "-- periodically, in one transaction: INSERT INTO {archive} SELECT * FROM {qt} WHERE {qcol} < :cutoff; DELETE FROM {qt} WHERE {qcol} < :cutoff"
             ),
             format!(
-                "-- SQLite has no partitioning: keeping only the recent rows in {t} keeps its scans and indexes small; \
-                 queries on old data read {t}_archive (or an ATTACHed archive database)"
+                "-- SQLite has no partitioning: keeping only the recent rows in {qt} keeps its scans and indexes small; \
+                 queries on old data read {archive} (or an ATTACHed archive database)"
             ),
         ],
     }
@@ -248,6 +279,47 @@ mod tests {
         assert!(advise(&ws, &c, 2_000_000.0).is_empty());
         let ws = [work("SELECT * FROM orders WHERE total > 3", 50)];
         assert!(advise(&ws, &c, DEFAULT_MIN_ROWS).is_empty());
+    }
+
+    #[test]
+    fn ddl_quotes_names_and_keeps_unique_expressions_and_predicates() {
+        use sqlsift_analyzer::catalog::{Column, Index};
+        let mut c = catalog();
+        let t = c.table_mut("orders").unwrap();
+        t.name = "Orders".into();
+        t.columns.push(Column {
+            name: "placedAt".into(),
+            data_type: "timestamp".into(),
+            nullable: false,
+            distinct: None,
+        });
+        t.indexes.push(Index {
+            name: "orders_lower_email".into(),
+            keys: vec![IndexKey::Expression {
+                sql: "lower(email)".into(),
+                descending: false,
+            }],
+            unique: true,
+            primary: false,
+            predicate: Some("shipped_at IS NULL".into()),
+        });
+        let ws = [work(
+            r#"SELECT * FROM "Orders" WHERE "placedAt" >= '2026-01-01' AND customer_id = 3"#,
+            50,
+        )];
+        let a = advise(&ws, &c, DEFAULT_MIN_ROWS);
+        let ddl = &a[0].postgresql_ddl;
+        assert_eq!(
+            ddl[0],
+            r#"CREATE TABLE "Orders_partitioned" (LIKE "Orders" INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE ("placedAt")"#
+        );
+        assert!(
+            ddl.contains(
+                &r#"CREATE UNIQUE INDEX ON "Orders_partitioned" ((lower(email)), "placedAt") WHERE shipped_at IS NULL"#
+                    .to_owned()
+            ),
+            "{ddl:#?}"
+        );
     }
 
     #[test]

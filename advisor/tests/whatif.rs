@@ -426,3 +426,100 @@ fn hypopg_is_never_installed_by_the_advisor() {
     );
     assert!(!installed);
 }
+
+/// A table and columns named with capitals and reserved words, with a
+/// unique expression index, a partial unique index and a partial index.
+const AWKWARD: &str = r#"
+CREATE TABLE "Events" (
+    id INTEGER PRIMARY KEY,
+    "accountId" INTEGER NOT NULL,
+    "order" INTEGER,
+    email TEXT,
+    "createdAt" TIMESTAMP NOT NULL,
+    deleted_at TIMESTAMP
+);
+CREATE UNIQUE INDEX events_lower_email ON "Events" (lower(email));
+CREATE UNIQUE INDEX events_account_live ON "Events" ("accountId") WHERE deleted_at IS NULL;
+CREATE INDEX events_order_live ON "Events" ("order" DESC) WHERE deleted_at IS NULL;
+CREATE TABLE "user" (id INTEGER PRIMARY KEY, "group" INTEGER, "archivedAt" TIMESTAMP);
+"#;
+
+#[test]
+fn ddl_for_awkward_names_applies_on_postgresql() {
+    let Some((mut client, _)) = postgres() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.sql");
+    std::fs::write(&file, AWKWARD).unwrap();
+    let mut rows = std::collections::BTreeMap::new();
+    rows.insert("Events".to_owned(), 5_000_000.0);
+    rows.insert("user".to_owned(), 2_000_000.0);
+    let catalog = catalog::load(file.to_str().unwrap(), &rows).unwrap();
+    let work: Vec<WorkStatement> = [
+        r#"SELECT * FROM "Events" WHERE "accountId" = 7 AND "createdAt" > '2026-01-01'"#,
+        r#"SELECT id FROM "user" WHERE "group" = 3"#,
+        r#"SELECT id FROM "user" WHERE "archivedAt" IS NULL"#,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, sql)| WorkStatement {
+        fingerprint: format!("{i:016x}"),
+        sql: (*sql).to_owned(),
+        params: Vec::new(),
+        calls: 100,
+        total_ms: 0.0,
+        statement: Parser::parse_sql(&SQLiteDialect {}, sql).unwrap().remove(0),
+    })
+    .collect();
+    let opts = Options {
+        partition_rows: 1_000_000.0,
+        ..Options::default()
+    };
+    let advice = advise(&work, &catalog, &opts).unwrap();
+    let schema = unique("sqlsift_awkward");
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        ))
+        .unwrap();
+    client.batch_execute(AWKWARD).unwrap();
+    let result = (|| -> Result<(), String> {
+        let mut ddl: Vec<String> = advice
+            .recommendations
+            .iter()
+            .map(|r| r.postgresql_ddl.clone())
+            .collect();
+        if ddl.len() < 2 {
+            return Err(format!("{} index recommendations: {ddl:?}", ddl.len()));
+        }
+        let p = advice
+            .partitions
+            .first()
+            .ok_or("no partition advice for Events")?;
+        ddl.extend(p.postgresql_ddl.iter().cloned());
+        for d in &ddl {
+            client.batch_execute(d).map_err(|e| format!("{d}: {e:?}"))?;
+        }
+        // The partial unique index stays partial on the partitioned table.
+        let partial: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+                 WHERE c.relname = 'Events_partitioned' AND i.indisunique AND i.indpred IS NOT NULL \
+                 AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1)",
+                &[&schema],
+            )
+            .map_err(|e| e.to_string())?
+            .get(0);
+        if partial != 1 {
+            return Err(format!(
+                "{partial} partial unique indexes on Events_partitioned"
+            ));
+        }
+        Ok(())
+    })();
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+    result.unwrap();
+}

@@ -14,6 +14,7 @@ use sqlparser::ast::Statement;
 use sqlsift_analyzer::catalog::{Catalog, IndexKey, Table, fold};
 use sqlsift_analyzer::cost::{KeyRef, PredKind, TableNeeds, table_needs};
 
+use super::ddl::quote;
 use super::{Candidate, hypothetical, points_saved};
 
 /// Extra columns a covering variant may append.
@@ -309,7 +310,7 @@ impl Shape {
                     format!("{n} tested with IS NULL"),
                 ));
             }
-            let predicate = format!("{} IS NULL", spelled(table, n));
+            let predicate = format!("{} IS NULL", quote(&spelled(table, n)));
             if let Some(first) = parts.first_mut() {
                 first.1 = format!("{}; partial: only rows where {predicate}", first.1);
             }
@@ -410,6 +411,71 @@ pub(crate) mod tests {
         );
         let pk = parse("SELECT * FROM orders WHERE id = 5");
         assert!(candidates(&pk, &catalog()).candidates.is_empty());
+    }
+
+    #[test]
+    fn postgresql_spelling_of_expression_and_partial_indexes_serves() {
+        // How pg_get_indexdef / pg_get_expr write `lower(email)` and
+        // `status = 'open'` on varchar columns.
+        let with = |key: &str, predicate: &str| {
+            let mut c = catalog();
+            let t = c.table_mut("orders").unwrap();
+            t.indexes.push(Index {
+                name: "orders_lower_email".into(),
+                keys: vec![IndexKey::Expression {
+                    sql: key.into(),
+                    descending: false,
+                }],
+                unique: false,
+                primary: false,
+                predicate: None,
+            });
+            t.indexes.push(Index {
+                name: "orders_open".into(),
+                keys: vec![column("customer_id", false)],
+                unique: false,
+                primary: false,
+                predicate: Some(predicate.into()),
+            });
+            c
+        };
+        let as_written = with("lower(email)", "status = 'open'");
+        let from_postgresql = with("lower((email)::text)", "((status)::text = 'open'::text)");
+        let s = parse("SELECT id FROM orders WHERE lower(email) = 'a@b.c'");
+        assert!(candidates(&s, &as_written).candidates.is_empty());
+        assert!(
+            candidates(&s, &from_postgresql).candidates.is_empty(),
+            "{:#?}",
+            candidates(&s, &from_postgresql)
+        );
+        let s = parse("SELECT id FROM orders WHERE customer_id = 3 AND status = 'open'");
+        assert_eq!(
+            candidates(&s, &from_postgresql),
+            candidates(&s, &as_written)
+        );
+    }
+
+    #[test]
+    fn partial_predicates_quote_their_column() {
+        let mut c = catalog();
+        let t = c.table_mut("orders").unwrap();
+        t.columns.push(Column {
+            name: "archivedAt".into(),
+            data_type: "timestamp".into(),
+            nullable: true,
+            distinct: None,
+        });
+        let s = parse(r#"SELECT id FROM orders WHERE customer_id = 3 AND "archivedAt" IS NULL"#);
+        let c = candidates(&s, &c);
+        let partial = c
+            .candidates
+            .iter()
+            .find(|c| c.predicate.is_some())
+            .expect("a partial candidate");
+        assert_eq!(
+            partial.predicate.as_deref(),
+            Some(r#""archivedAt" IS NULL"#)
+        );
     }
 
     #[test]

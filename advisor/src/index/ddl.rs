@@ -68,12 +68,139 @@ fn fnv1a(s: &str) -> u64 {
     })
 }
 
-/// `name` quoted as an identifier when it is not a plain lower-case one.
-fn quote(name: &str) -> String {
+/// Key words PostgreSQL (reserved, and reserved but allowed as function or
+/// type names) or SQLite refuse as a bare table or column name, sorted.
+const RESERVED: &[&str] = &[
+    "add",
+    "all",
+    "alter",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "autoincrement",
+    "between",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "commit",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "delete",
+    "desc",
+    "distinct",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "index",
+    "initially",
+    "inner",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "nothing",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "raise",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "set",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "transaction",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
+/// `name` quoted as an identifier when it is not a plain lower-case one, or
+/// is a word the dialects reserve (`user`, `order`, `group`).
+#[must_use]
+pub fn quote(name: &str) -> String {
     let plain = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit());
+        && !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && RESERVED.binary_search(&name).is_err();
     if plain {
         name.to_owned()
     } else {
@@ -180,6 +307,25 @@ mod tests {
             index_name("users", &e, Some("deleted_at IS NULL"), &c),
             "ix_users_lower_email_where_deleted_at_is_null"
         );
+    }
+
+    /// `quote` finds reserved words by binary search.
+    #[test]
+    fn reserved_words_are_sorted() {
+        assert!(RESERVED.is_sorted(), "keep RESERVED sorted");
+    }
+
+    #[test]
+    fn reserved_words_are_quoted() {
+        let keys = [col("order", false), col("group", true), col("Kind", false)];
+        for dialect in [Dialect::Sqlite, Dialect::PostgreSql] {
+            let ddl = create_index("ix_user_order", "user", &keys, None, dialect);
+            assert!(
+                ddl.ends_with(" ON \"user\" (\"order\", \"group\" DESC, \"Kind\")"),
+                "{ddl}"
+            );
+        }
+        assert_eq!(quote("author_id"), "author_id");
     }
 
     #[test]

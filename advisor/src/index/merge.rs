@@ -91,13 +91,7 @@ pub struct Merged {
 fn key_text(k: &IndexKey) -> (String, bool) {
     match k {
         IndexKey::Column { name, descending } => (fold(name), *descending),
-        IndexKey::Expression { sql, descending } => (
-            sql.chars()
-                .filter(|c| !c.is_whitespace() && *c != '"')
-                .flat_map(char::to_lowercase)
-                .collect(),
-            *descending,
-        ),
+        IndexKey::Expression { sql, descending } => (cost::normalize_sql(sql), *descending),
     }
 }
 
@@ -117,13 +111,7 @@ fn serves(long: &[IndexKey], short: &[IndexKey]) -> bool {
 }
 
 fn same_predicate(a: Option<&str>, b: Option<&str>) -> bool {
-    let norm = |p: &str| -> String {
-        p.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    a.map(norm) == b.map(norm)
+    a.map(cost::normalize_sql) == b.map(cost::normalize_sql)
 }
 
 /// An index whose keys are all descending reads the same backwards.

@@ -51,7 +51,7 @@ use crate::catalog::Catalog;
 
 pub use access::{AccessChoice, IndexUse, choose_access};
 pub use needs::{TableNeeds, table_needs};
-pub use predicates::{KeyRef, PredKind, Predicate};
+pub use predicates::{KeyRef, PredKind, Predicate, normalize_sql};
 
 /// Points per row a table access reads (100 points per 1,000 rows).
 pub const POINTS_PER_ROW: f64 = 0.1;

@@ -77,21 +77,103 @@ pub fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 /// Lower-cased, whitespace and quotes removed: how expression keys and
-/// partial-index predicates are compared.
+/// partial-index predicates are compared. PostgreSQL writes its catalog's
+/// expressions back with the casts it added and parentheses around their
+/// operands (`lower(email)` on a varchar column is `lower((email)::text)`,
+/// `status = 'open'` is `((status)::text = 'open'::text)`): those are
+/// dropped too, so they compare equal to the query's spelling.
 pub fn normalize_sql(s: &str) -> String {
-    s.chars()
+    let mut t: String = s
+        .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '`' | '[' | ']'))
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    for cast in ["::charactervarying", "::text", "::bpchar"] {
+        let mut from = 0;
+        while let Some(at) = t[from..].find(cast).map(|i| i + from) {
+            let end = at + cast.len();
+            let next = t[end..].chars().next();
+            if next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '(') {
+                from = end;
+            } else {
+                t.replace_range(at..end, "");
+                from = at;
+            }
+        }
+    }
+    strip_operand_parens(&mut t);
+    while t.starts_with('(') && t.ends_with(')') && closing_paren(&t, 0) == Some(t.len() - 1) {
+        t = t[1..t.len() - 1].to_owned();
+    }
+    t
+}
+
+/// `(email)` → `email` where the parentheses hold one name or literal and
+/// are not a call's (`lower(email)` keeps its own).
+fn strip_operand_parens(t: &mut String) {
+    let mut i = 0;
+    while let Some(open) = t[i..].find('(').map(|o| o + i) {
+        let call = t[..open]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let inner_end = t[open + 1..].find(')').map(|c| c + open + 1);
+        match inner_end {
+            Some(close)
+                if !call
+                    && close > open + 1
+                    && t[open + 1..close]
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '\'' | '$')) =>
+            {
+                t.replace_range(close..=close, "");
+                t.replace_range(open..=open, "");
+                i = 0;
+            }
+            _ => i = open + 1,
+        }
+    }
+}
+
+/// The index of the `)` closing the `(` at `open`.
+fn closing_paren(t: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in t.char_indices().skip_while(|(i, _)| *i < open) {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The conditions of a partial index's `WHERE`, normalized.
 pub fn partial_conjuncts(predicate: &str) -> Vec<String> {
+    let whole = normalize_sql(predicate);
     let lower = predicate.to_lowercase();
     let folded = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !folded.contains(" and ") {
+        return vec![whole];
+    }
     folded
         .split(" and ")
-        .map(|p| normalize_sql(p.trim().trim_start_matches('(').trim_end_matches(')')))
+        .map(|p| {
+            // `(a and b)` splits into `(a` and `b)`: drop the unmatched ones.
+            let mut p = p.trim();
+            while p.starts_with('(') && p.matches('(').count() > p.matches(')').count() {
+                p = &p[1..];
+            }
+            while p.ends_with(')') && p.matches(')').count() > p.matches('(').count() {
+                p = &p[..p.len() - 1];
+            }
+            normalize_sql(p)
+        })
         .collect()
 }
 
