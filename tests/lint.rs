@@ -217,3 +217,72 @@ fn live_postgresql_schema_gives_the_same_findings() {
     );
     assert_eq!(found(&r), with_catalog());
 }
+
+/// Statements of one shape are checked with their own literals and their
+/// own suppression comments: a harmless `OFFSET 20` or `LIKE 'ann%'` seen
+/// first hides neither the deep offset nor the leading wildcard after it,
+/// and an ignore comment on one statement silences only that statement.
+#[test]
+fn statements_sharing_a_shape_keep_their_own_literals_and_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shapes.sql");
+    std::fs::write(
+        &file,
+        "SELECT id FROM orders ORDER BY id LIMIT 20 OFFSET 20;\n\
+         SELECT id FROM orders ORDER BY id LIMIT 20 OFFSET 10000;\n\
+         SELECT id FROM users WHERE name LIKE 'ann%';\n\
+         SELECT id FROM users WHERE name LIKE '%ann';\n\
+         SELECT id FROM orders WHERE coupon_id = 5;\n\
+         SELECT id FROM orders WHERE coupon_id = NULL;\n\
+         -- sqlsift:ignore SQ001\n\
+         SELECT * FROM users WHERE id = 1;\n\
+         SELECT * FROM users WHERE id = 2;\n\
+         SELECT * FROM books WHERE id = 1;\n\
+         SELECT * /* sqlsift:ignore SQ001 */ FROM books WHERE id = 2;\n\
+         SELECT * FROM books WHERE id = 3;\n",
+    )
+    .unwrap();
+    let (_, r) = lint(ROOT, &[file.to_str().unwrap(), "--fail-on", "none"]);
+    assert_eq!(
+        found(&r),
+        set(&[
+            (2, "SQ010"),
+            (4, "SQ002"),
+            (6, "SQ020"),
+            (9, "SQ001"),
+            (10, "SQ001")
+        ])
+    );
+    // The books statements' findings are one, at the places not suppressed.
+    let books: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SQ001" && f["table"] == "books")
+        .collect();
+    assert_eq!(books.len(), 1, "{books:?}");
+    let file = file.to_str().unwrap();
+    assert_eq!(
+        books[0]["places"],
+        serde_json::json!([format!("{file}:10"), format!("{file}:12")])
+    );
+    assert_eq!(books[0]["occurrences"], 2);
+}
+
+/// A shape run with many literals (an ORM's `WHERE id = N` loop) is one
+/// finding with every occurrence counted, past the variants checked apart.
+#[test]
+fn a_shape_with_many_literals_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("loop.sql");
+    let sql = (0..200)
+        .map(|i| format!("SELECT * FROM users WHERE id = {i};"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&file, sql).unwrap();
+    let (_, r) = lint(ROOT, &[file.to_str().unwrap(), "--fail-on", "none"]);
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["occurrences"], 200);
+    assert_eq!(r["distinct"], 1);
+}

@@ -102,7 +102,7 @@ impl Linter {
     /// `sqlsift:ignore` comments silence.
     #[must_use]
     pub fn check(&self, ctx: &Context<'_>) -> Vec<Violation> {
-        let ignored = suppressions(ctx.sql);
+        let ignored = suppressions(ctx.sql, ctx.dialect);
         if ignored.iter().any(|s| s == "all") {
             return Vec::new();
         }

@@ -3,15 +3,19 @@
 //! statement; a bare `sqlsift:ignore` silences every rule. Only comments
 //! count: the same words inside a string literal suppress nothing.
 
+use sqlsift_analyzer::Dialect;
+use sqlsift_analyzer::lexer::{Kind, tokenize};
+
 /// The marker that opens a suppression inside a comment.
 const MARKER: &str = "sqlsift:ignore";
 
 /// What `sql`'s comments ask to ignore: rule codes and names, lower-cased,
-/// or `"all"` for a marker without a list.
+/// or `"all"` for a marker without a list. Comments are found by the
+/// dialect's lexing rules (backslash escapes, `E'…'`, dollar quotes, `#`).
 #[must_use]
-pub fn suppressions(sql: &str) -> Vec<String> {
+pub fn suppressions(sql: &str, dialect: Dialect) -> Vec<String> {
     let mut out = Vec::new();
-    for comment in comments(sql) {
+    for comment in comments(sql, dialect) {
         let mut rest = comment;
         while let Some(at) = rest.to_ascii_lowercase().find(MARKER) {
             rest = &rest[at + MARKER.len()..];
@@ -33,49 +37,21 @@ pub fn suppressions(sql: &str) -> Vec<String> {
     out
 }
 
-/// The bodies of `sql`'s comments, skipping string literals and quoted
-/// identifiers (`'…'`, `"…"`, `` `…` ``, with doubled quotes as escapes).
-fn comments(sql: &str) -> Vec<&str> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == q {
-                        if bytes.get(i + 1) == Some(&q) {
-                            i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    i += 1;
+/// The bodies of `sql`'s comments, as the dialect's lexer finds them.
+fn comments(sql: &str, dialect: Dialect) -> Vec<&str> {
+    tokenize(sql, dialect)
+        .filter_map(|t| {
+            let text = t.text(sql);
+            match t.kind {
+                Kind::LineComment => Some(text.strip_prefix("--").unwrap_or(&text[1..])),
+                Kind::BlockComment => {
+                    let body = &text[2..];
+                    Some(body.strip_suffix("*/").unwrap_or(body))
                 }
-                i += 1;
+                _ => None,
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                let end = sql[i..].find('\n').map_or(sql.len(), |n| i + n);
-                out.push(&sql[i + 2..end]);
-                i = end;
-            }
-            b'#' => {
-                // MySQL's `#` line comment; harmless elsewhere, where `#`
-                // outside a string is rare and never holds the marker.
-                let end = sql[i..].find('\n').map_or(sql.len(), |n| i + n);
-                out.push(&sql[i + 1..end]);
-                i = end;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = sql[i + 2..].find("*/").map_or(sql.len(), |n| i + 2 + n);
-                out.push(&sql[i + 2..end]);
-                i = (end + 2).min(sql.len());
-            }
-            _ => i += 1,
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -85,25 +61,73 @@ mod tests {
     #[test]
     fn line_and_block_comments_list_codes_and_names() {
         assert_eq!(
-            suppressions("SELECT * FROM t -- sqlsift:ignore SQ001, Select-Star\n"),
+            suppressions(
+                "SELECT * FROM t -- sqlsift:ignore SQ001, Select-Star\n",
+                Dialect::Generic
+            ),
             ["sq001", "select-star"]
         );
         assert_eq!(
-            suppressions("/* sqlsift:ignore SQ010 */ SELECT 1 /*sqlsift:ignore sq002*/"),
+            suppressions(
+                "/* sqlsift:ignore SQ010 */ SELECT 1 /*sqlsift:ignore sq002*/",
+                Dialect::Generic
+            ),
             ["sq010", "sq002"]
         );
     }
 
     #[test]
     fn bare_marker_means_all() {
-        assert_eq!(suppressions("DELETE FROM t -- sqlsift:ignore"), ["all"]);
-        assert_eq!(suppressions("DELETE FROM t /* sqlsift:ignore */"), ["all"]);
+        assert_eq!(
+            suppressions("DELETE FROM t -- sqlsift:ignore", Dialect::Generic),
+            ["all"]
+        );
+        assert_eq!(
+            suppressions("DELETE FROM t /* sqlsift:ignore */", Dialect::Generic),
+            ["all"]
+        );
+    }
+
+    /// A string's escapes follow the dialect: a backslash-escaped quote
+    /// (MySQL, PostgreSQL `E'…'`) neither ends the string nor hides the
+    /// comment after it, and a PostgreSQL dollar-quoted string is no comment.
+    #[test]
+    fn dialect_escapes_and_dollar_quotes() {
+        assert_eq!(
+            suppressions(
+                "SELECT * FROM users WHERE name = 'it\\'s' -- sqlsift:ignore SQ001",
+                Dialect::MySql
+            ),
+            ["sq001"]
+        );
+        assert_eq!(
+            suppressions(
+                "SELECT * FROM users WHERE name = E'it\\'s' -- sqlsift:ignore SQ001",
+                Dialect::PostgreSql
+            ),
+            ["sq001"]
+        );
+        assert!(
+            suppressions(
+                "SELECT $$ -- sqlsift:ignore $$ AS note, * FROM users",
+                Dialect::PostgreSql
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn strings_are_not_comments() {
-        assert!(suppressions("SELECT '-- sqlsift:ignore SQ001' FROM t").is_empty());
-        assert!(suppressions("SELECT 'it''s /* sqlsift:ignore */' FROM t").is_empty());
-        assert!(suppressions("SELECT * FROM t").is_empty());
+        assert!(
+            suppressions("SELECT '-- sqlsift:ignore SQ001' FROM t", Dialect::Generic).is_empty()
+        );
+        assert!(
+            suppressions(
+                "SELECT 'it''s /* sqlsift:ignore */' FROM t",
+                Dialect::Generic
+            )
+            .is_empty()
+        );
+        assert!(suppressions("SELECT * FROM t", Dialect::Generic).is_empty());
     }
 }

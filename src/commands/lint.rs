@@ -1,17 +1,22 @@
 //! `sqlsift lint`: the lint rules over `.sql` files or captured workloads.
-//! Each distinct statement (by fingerprint) is checked once; its findings
-//! are reported at every place it occurs (the first 20).
+//! Each distinct statement is checked once: statements of one fingerprint
+//! are told apart by their literals (`OFFSET 20` and `OFFSET 10000` share a
+//! shape, not a finding) and by their `sqlsift:ignore` comments, up to 64
+//! variants of a fingerprint. A finding
+//! is reported at every place it occurs (the first 20), and equal findings
+//! of one fingerprint are one finding.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use sqlsift_analyzer::Normalizer;
 use sqlsift_analyzer::detect::Severity;
 use sqlsift_analyzer::read::{self, Record};
 use sqlsift_analyzer::shapes::parse_sql;
-use sqlsift_rules::{Context, Linter};
+use sqlsift_analyzer::{Dialect, Normalizer};
+use sqlsift_rules::{Context, Linter, suppressions};
 
 use crate::analysis::Schema;
 use crate::cli::{Gate, LintArgs, OutputFormat};
@@ -19,6 +24,10 @@ use crate::config::Config;
 
 /// Places listed per finding; the count says how many there were.
 const MAX_PLACES: usize = 20;
+/// Statements of one fingerprint with differing literals checked apart;
+/// the rest share one check, so that a log of a million `WHERE id = N` is
+/// not parsed a million times.
+const MAX_VARIANTS: usize = 64;
 
 /// The JSON lint report.
 #[derive(Debug, Default, Serialize)]
@@ -64,8 +73,13 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
         version: 1,
         ..LintReport::default()
     };
-    // Fingerprint → indexes into report.findings of its violations.
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    // Statement key (see [`statement_key`]) → indexes into report.findings
+    // of its violations.
+    let mut seen: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
+    // Fingerprint → what its statements found so far.
+    let mut shapes: HashMap<u64, Shape> = HashMap::new();
+    // Fingerprints sqlparser could not parse.
+    let mut unparsed: HashSet<u64> = HashSet::new();
     for path in &args.sources.inputs {
         let (format, records) = read::open(path, args.sources.input_format, None)?;
         let dialect = args.sources.dialect.unwrap_or(format.dialect());
@@ -86,27 +100,36 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
                 || path.display().to_string(),
                 |o| format!("{}:{}", o.file, o.line),
             );
-            let id = normalizer.normalize(&event.sql).id;
-            if let Some(found) = seen.get(&id.0) {
+            let shape_of = normalizer.normalize(&event.sql);
+            let id = shape_of.id;
+            let variants = shapes.get(&id.0).map_or(0, |s| s.variants);
+            let key = if variants < MAX_VARIANTS {
+                (id.0, statement_key(&event.sql, &shape_of, dialect))
+            } else {
+                (id.0, 0)
+            };
+            if let Some(found) = seen.get(&key) {
                 for &i in found {
-                    let f = &mut report.findings[i];
-                    f.occurrences += 1;
-                    if f.places.len() < MAX_PLACES {
-                        f.places.push(place.clone());
-                    }
+                    report.findings[i].add_place(&place);
                 }
                 continue;
             }
-            report.distinct += 1;
+            let shape = shapes.entry(id.0).or_insert_with(|| {
+                report.distinct += 1;
+                Shape::default()
+            });
+            shape.variants += 1;
             let statements = match parse_sql(&event.sql, dialect) {
                 Ok(s) => s,
                 Err(error) => {
-                    report.unparsed.push(Unparsed { place, error });
-                    seen.insert(id.0, Vec::new());
+                    if unparsed.insert(id.0) {
+                        report.unparsed.push(Unparsed { place, error });
+                    }
+                    seen.insert(key, Vec::new());
                     continue;
                 }
             };
-            let mut found = Vec::new();
+            let mut found: Vec<usize> = Vec::new();
             for statement in &statements {
                 let ctx = Context {
                     statement,
@@ -115,7 +138,26 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
                     catalog: schema.as_ref().map(|s| &s.catalog),
                 };
                 for v in linter.check(&ctx) {
+                    // The same finding from another statement of this shape
+                    // (other literals that do not matter to the rule).
+                    let same = shape.findings.iter().copied().find(|&i| {
+                        let f = &report.findings[i];
+                        f.rule == v.code
+                            && f.severity == v.severity
+                            && f.message == v.message
+                            && f.fix == v.fix
+                            && f.table == v.table
+                            && f.columns == v.columns
+                    });
+                    if let Some(i) = same {
+                        if !found.contains(&i) {
+                            report.findings[i].add_place(&place);
+                            found.push(i);
+                        }
+                        continue;
+                    }
                     found.push(report.findings.len());
+                    shape.findings.push(report.findings.len());
                     report.findings.push(LintFinding {
                         rule: v.code,
                         rule_name: v.name,
@@ -131,7 +173,7 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
                     });
                 }
             }
-            seen.insert(id.0, found);
+            seen.insert(key, found);
         }
     }
     let fail_on = match args.fail_on {
@@ -156,6 +198,38 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The statements of one fingerprint checked so far.
+#[derive(Default)]
+struct Shape {
+    /// Indexes into the report's findings of theirs.
+    findings: Vec<usize>,
+    /// How many were checked apart (up to [`MAX_VARIANTS`]).
+    variants: usize,
+}
+
+impl LintFinding {
+    /// One more occurrence, at `place`.
+    fn add_place(&mut self, place: &str) {
+        self.occurrences += 1;
+        if self.places.len() < MAX_PLACES {
+            self.places.push(place.to_owned());
+        }
+    }
+}
+
+/// What, besides its fingerprint, decides a statement's findings: its
+/// literals (rules look at `OFFSET 10000`, `LIKE '%x'`, `= NULL`, the length
+/// of an IN list) and the rules its comments ignore.
+fn statement_key(sql: &str, normalized: &sqlsift_analyzer::Normalized, dialect: Dialect) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for literal in &normalized.literals {
+        literal.text(sql).hash(&mut h);
+    }
+    normalized.literals.len().hash(&mut h);
+    suppressions(sql, dialect).hash(&mut h);
+    h.finish()
 }
 
 fn write_text(
