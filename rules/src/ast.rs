@@ -146,6 +146,20 @@ pub fn join_constraint(join: &sqlparser::ast::Join) -> Option<&sqlparser::ast::J
     }
 }
 
+/// Whether an inner join in `from` keeps only the rows its ON or USING
+/// matches (MySQL's multi-table UPDATE and DELETE filter this way).
+pub fn filtered_by_join(from: &[TableWithJoins]) -> bool {
+    use sqlparser::ast::{JoinConstraint as C, JoinOperator as J};
+    from.iter().flat_map(|t| &t.joins).any(|j| {
+        matches!(
+            &j.join_operator,
+            J::Join(C::On(_) | C::Using(_))
+                | J::Inner(C::On(_) | C::Using(_))
+                | J::StraightJoin(C::On(_) | C::Using(_))
+        )
+    })
+}
+
 /// The SELECTs that make up a query body (both sides of a UNION), without
 /// descending into nested queries.
 pub fn body_selects(body: &SetExpr) -> Vec<&Select> {
@@ -420,24 +434,60 @@ pub fn string(e: &Expr) -> Option<&str> {
     }
 }
 
-/// Aggregate functions: one row per group rather than per input row.
-const AGGREGATES: [&str; 16] = [
+/// Aggregate functions: one row per group rather than per input row. The
+/// standard ones and those of PostgreSQL, MySQL and SQLite.
+const AGGREGATES: &[&str] = &[
     "count",
     "sum",
     "avg",
     "min",
     "max",
+    "total",
     "array_agg",
     "string_agg",
     "group_concat",
+    "listagg",
+    "xmlagg",
+    "range_agg",
+    "range_intersect_agg",
     "bool_and",
     "bool_or",
     "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "count_if",
+    "any_value",
     "json_agg",
     "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "json_arrayagg",
+    "json_objectagg",
     "json_group_array",
+    "json_group_object",
+    "std",
     "stddev",
+    "stddev_pop",
+    "stddev_samp",
     "variance",
+    "var_pop",
+    "var_samp",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_count",
+    "regr_intercept",
+    "regr_r2",
+    "regr_slope",
+    "regr_sxx",
+    "regr_sxy",
+    "regr_syy",
+    "mode",
+    "percentile_cont",
+    "percentile_disc",
 ];
 
 /// Whether `e` calls an aggregate (not as a window function), outside its

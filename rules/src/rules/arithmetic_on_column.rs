@@ -73,10 +73,16 @@ impl Rule for ArithmeticOnColumn {
                     op: cmp,
                     right: r,
                 } if is_column(left) || commutes => {
+                    // The moved operation applies to the whole value: `$1 + 10`
+                    // divided by 2 is `($1 + 10) / 2`.
+                    let whole = |v: &Expr| match v {
+                        Expr::BinaryOp { .. } => format!("({v})"),
+                        _ => v.to_string(),
+                    };
                     let moved = if std::ptr::eq(side, l.as_ref()) {
-                        format!("{col_expr} {cmp} {r} {inv} {amount}")
+                        format!("{col_expr} {cmp} {} {inv} {amount}", whole(r))
                     } else {
-                        format!("{l} {inv} {amount} {cmp} {col_expr}")
+                        format!("{} {inv} {amount} {cmp} {col_expr}", whole(l))
                     };
                     format!(
                         "write `{moved}`{flip}, so the index on {} is used",
@@ -153,6 +159,38 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// The moved operation applies to the whole compared value, so a value
+    /// that is itself a sum is parenthesized.
+    #[test]
+    fn fix_parenthesizes_a_compound_value() {
+        let v = one(
+            &ArithmeticOnColumn,
+            "SELECT id FROM orders WHERE total * 2 > $1 + 10",
+            None,
+        );
+        assert!(
+            v.fix
+                .as_deref()
+                .unwrap()
+                .starts_with("write `total > ($1 + 10) / 2`"),
+            "{:?}",
+            v.fix
+        );
+        let v = one(
+            &ArithmeticOnColumn,
+            "SELECT id FROM orders WHERE $1 + 10 < 2 * total",
+            None,
+        );
+        assert!(
+            v.fix
+                .as_deref()
+                .unwrap()
+                .starts_with("write `($1 + 10) / 2 < total`"),
+            "{:?}",
+            v.fix
         );
     }
 }

@@ -35,7 +35,19 @@ impl Rule for DeepOffset {
                 return;
             };
             let order = order_by(q);
+            // A position (`ORDER BY 1`) names no key to compare with.
+            let order = if order.iter().any(|o| integer(&o.expr).is_some()) {
+                &[]
+            } else {
+                order
+            };
             let keys: Vec<String> = order.iter().map(|o| o.expr.to_string()).collect();
+            // The ORDER BY of the fix, each key with its direction and NULLS.
+            let sort = order
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             let desc = |o: &&sqlparser::ast::OrderByExpr| {
                 matches!(o.options.sort, Some(OrderBySort::Desc))
             };
@@ -51,18 +63,17 @@ impl Rule for DeepOffset {
                     "add a unique ORDER BY key and page by it: WHERE id > :last_id ORDER BY id LIMIT {page}"
                 ),
                 [k] => format!(
-                    "keyset pagination: WHERE {k} {cmp} :last_{} ORDER BY {k} LIMIT {page} (pass the last row's {k} of the previous page)",
+                    "keyset pagination: WHERE {k} {cmp} :last_{} ORDER BY {sort} LIMIT {page} (pass the last row's {k} of the previous page)",
                     last_name(k)
                 ),
                 many => {
                     format!(
-                        "keyset pagination: WHERE ({}) {cmp} ({}) ORDER BY {} LIMIT {page} (pass the last row's values of the previous page)",
+                        "keyset pagination: WHERE ({}) {cmp} ({}) ORDER BY {sort} LIMIT {page} (pass the last row's values of the previous page)",
                         many.join(", "),
                         many.iter()
                             .map(|k| format!(":last_{}", last_name(k)))
                             .collect::<Vec<_>>()
                             .join(", "),
-                        many.join(", ")
                     ) + if mixed {
                         "; the ORDER BY mixes ASC and DESC, so expand the row comparison key by key"
                     } else {
@@ -148,6 +159,49 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// The keyset fix keeps each key's direction (dropping DESC would page
+    /// backwards from the start) and gives no keyset built on a position.
+    #[test]
+    fn fix_keeps_descending_keys_and_refuses_positions() {
+        let one_key = one(
+            &DeepOffset,
+            "SELECT id FROM orders ORDER BY created_at DESC LIMIT 20 OFFSET 10000",
+            None,
+        );
+        assert!(
+            one_key
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("WHERE created_at < :last_created_at ORDER BY created_at DESC LIMIT 20"),
+            "{:?}",
+            one_key.fix
+        );
+        let two = one(
+            &DeepOffset,
+            "SELECT id FROM orders o ORDER BY o.created_at DESC, o.id DESC LIMIT 50 OFFSET 5000",
+            None,
+        );
+        assert!(
+            two.fix
+                .as_deref()
+                .unwrap()
+                .contains("ORDER BY o.created_at DESC, o.id DESC LIMIT 50"),
+            "{:?}",
+            two.fix
+        );
+        let ordinal = one(
+            &DeepOffset,
+            "SELECT id FROM orders ORDER BY 1 LIMIT 20 OFFSET 5000",
+            None,
+        );
+        assert!(
+            !ordinal.fix.as_deref().unwrap().contains("WHERE 1 "),
+            "{:?}",
+            ordinal.fix
         );
     }
 }

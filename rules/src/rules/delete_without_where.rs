@@ -2,7 +2,7 @@
 
 use sqlparser::ast::{FromTable, Statement};
 
-use crate::ast::Scope;
+use crate::ast::{Scope, filtered_by_join};
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Violation};
 
@@ -29,10 +29,11 @@ impl Rule for DeleteWithoutWhere {
         let Statement::Delete(d) = ctx.statement else {
             return;
         };
-        if d.selection.is_some() || d.limit.is_some() || d.using.is_some() {
+        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
+        if d.selection.is_some() || d.limit.is_some() || d.using.is_some() || filtered_by_join(from)
+        {
             return;
         }
-        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
         let table = Scope::of_from(from).tables.first().map(|t| t.name.clone());
         let name = table.clone().unwrap_or_else(|| "the table".to_owned());
         out.push(
@@ -65,6 +66,32 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// MySQL's multi-table DELETE deletes only the rows its inner join
+    /// matches: the ON clause is its condition.
+    #[test]
+    fn mysql_multi_table_delete_filtered_by_a_join() {
+        assert_eq!(
+            run_in(
+                &DeleteWithoutWhere,
+                "DELETE o FROM orders o JOIN users u ON u.id = o.user_id",
+                Dialect::MySql,
+                None
+            ),
+            []
+        );
+        // A LEFT JOIN keeps every row of orders: still all of them.
+        assert_eq!(
+            run_in(
+                &DeleteWithoutWhere,
+                "DELETE o FROM orders o LEFT JOIN users u ON u.id = o.user_id",
+                Dialect::MySql,
+                None
+            )
+            .len(),
+            1
         );
     }
 }

@@ -30,9 +30,10 @@ impl Rule for DistinctWithJoin {
             if !matches!(sel.distinct, Some(Distinct::Distinct | Distinct::On(_))) {
                 return;
             }
+            // Two tables at least: a derived table or table function beside
+            // one table leaves no other table to test with EXISTS.
             let tables = Scope::of_from(&sel.from).tables;
-            let joins = sel.from.len() + sel.from.iter().map(|f| f.joins.len()).sum::<usize>();
-            if joins < 2 || tables.is_empty() {
+            if tables.len() < 2 {
                 return;
             }
             let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
@@ -78,6 +79,28 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// A set-returning function beside one table is not a join of tables:
+    /// there is no other table to test with EXISTS.
+    #[test]
+    fn a_table_function_beside_one_table_is_not_a_join_of_tables() {
+        assert_eq!(
+            run(
+                &DistinctWithJoin,
+                "SELECT DISTINCT tag FROM posts, unnest(tags) AS tag",
+                None
+            ),
+            []
+        );
+        assert_eq!(
+            run(
+                &DistinctWithJoin,
+                "SELECT DISTINCT u.id FROM users u JOIN LATERAL (SELECT 1 AS one) x ON true",
+                None
+            ),
+            []
         );
     }
 }

@@ -95,4 +95,34 @@ mod tests {
             .is_empty()
         );
     }
+
+    /// Statistical, bitwise, JSON and ordered-set aggregates are aggregates:
+    /// their HAVING conditions cannot move to WHERE.
+    #[test]
+    fn every_common_aggregate_counts() {
+        for having in [
+            "stddev_pop(total) > 10",
+            "var_samp(total) > 1",
+            "bit_or(coupon_id) <> 0",
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY total) > 100",
+            "json_object_agg(status, total) IS NOT NULL",
+            "count_if(total > 10) > 1",
+        ] {
+            let sql = format!("SELECT user_id FROM orders GROUP BY user_id HAVING {having}");
+            assert_eq!(
+                run_in(&HavingWithoutAggregate, &sql, Dialect::PostgreSql, None),
+                [],
+                "{sql}"
+            );
+        }
+        assert_eq!(
+            run_in(
+                &HavingWithoutAggregate,
+                "SELECT user_id FROM orders GROUP BY user_id HAVING std(total) > 1 AND json_arrayagg(id) IS NOT NULL",
+                Dialect::MySql,
+                None
+            ),
+            []
+        );
+    }
 }

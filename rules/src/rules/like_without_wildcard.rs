@@ -37,16 +37,19 @@ impl Rule for LikeWithoutWildcard {
             else {
                 return;
             };
-            let Some(p) = string(pattern).filter(|p| !p.contains(['%', '_'])) else {
+            if string(pattern).is_none_or(|p| p.contains(['%', '_'])) {
                 return;
-            };
+            }
             let op = if *negated { "<>" } else { "=" };
             out.push(
                 Violation::new(
                     &META,
-                    format!("{e} has no wildcard: it is {expr} {op} '{p}'"),
+                    format!("{e} has no wildcard: it is {expr} {op} {pattern}"),
                 )
-                .fix(format!("{expr} {op} '{p}' (or add the % that was meant)"))
+                // The pattern as SQL, its quotes escaped.
+                .fix(format!(
+                    "{expr} {op} {pattern} (or add the % that was meant)"
+                ))
                 .at(scope.resolve(expr, ctx.catalog).as_ref()),
             );
         });
@@ -85,6 +88,20 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// The suggested `=` is SQL: a quote in the pattern stays doubled.
+    #[test]
+    fn fix_keeps_quotes_in_the_pattern_escaped() {
+        let v = one(
+            &LikeWithoutWildcard,
+            "SELECT id FROM users WHERE name LIKE 'O''Brien'",
+            None,
+        );
+        assert_eq!(
+            v.fix.as_deref(),
+            Some("name = 'O''Brien' (or add the % that was meant)")
         );
     }
 }

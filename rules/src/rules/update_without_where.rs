@@ -2,7 +2,7 @@
 
 use sqlparser::ast::Statement;
 
-use crate::ast::Scope;
+use crate::ast::{Scope, filtered_by_join};
 use crate::meta::declare_rule;
 use crate::{Context, Rule, RuleMeta, Violation};
 
@@ -29,7 +29,10 @@ impl Rule for UpdateWithoutWhere {
         let Statement::Update(u) = ctx.statement else {
             return;
         };
-        if u.selection.is_some() || u.limit.is_some() {
+        if u.selection.is_some()
+            || u.limit.is_some()
+            || filtered_by_join(std::slice::from_ref(&u.table))
+        {
             return;
         }
         let table = Scope::of_from(std::slice::from_ref(&u.table))
@@ -67,6 +70,31 @@ mod tests {
                 None
             )
             .is_empty()
+        );
+    }
+
+    /// MySQL's multi-table UPDATE changes only the rows its inner join
+    /// matches.
+    #[test]
+    fn mysql_multi_table_update_filtered_by_a_join() {
+        assert_eq!(
+            run_in(
+                &UpdateWithoutWhere,
+                "UPDATE orders o JOIN users u ON u.id = o.user_id SET o.status = 'x'",
+                Dialect::MySql,
+                None
+            ),
+            []
+        );
+        assert_eq!(
+            run_in(
+                &UpdateWithoutWhere,
+                "UPDATE orders o LEFT JOIN users u ON u.id = o.user_id SET o.status = 'x'",
+                Dialect::MySql,
+                None
+            )
+            .len(),
+            1
         );
     }
 }
