@@ -19,17 +19,22 @@ pub fn suppressions(sql: &str, dialect: Dialect) -> Vec<String> {
         let mut rest = comment;
         while let Some(at) = rest.to_ascii_lowercase().find(MARKER) {
             rest = &rest[at + MARKER.len()..];
-            // The list runs to the next marker (or the comment's end).
+            // The list runs to the next marker (or the comment's end), or to
+            // a `:` that opens a reason (`SQ001: the export needs them all`).
             let end = rest.to_ascii_lowercase().find(MARKER).unwrap_or(rest.len());
-            let names: Vec<String> = rest[..end]
+            let list = rest[..end].split_once(':').map_or(&rest[..end], |(l, _)| l);
+            let mut names = list
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .filter(|s| !s.is_empty())
-                .map(str::to_ascii_lowercase)
-                .collect();
-            if names.is_empty() {
-                out.push("all".to_owned());
-            } else {
-                out.extend(names);
+                .map(str::to_ascii_lowercase);
+            match names.next() {
+                None => out.push("all".to_owned()),
+                // `all` silences everything only when it is what the list
+                // says, not a word of a reason written after the codes.
+                Some(first) => {
+                    out.push(first);
+                    out.extend(names.filter(|n| n != "all"));
+                }
             }
             rest = &rest[end..];
         }
@@ -86,6 +91,22 @@ mod tests {
             suppressions("DELETE FROM t /* sqlsift:ignore */", Dialect::Generic),
             ["all"]
         );
+    }
+
+    /// A reason after the codes, with or without a colon, silences
+    /// nothing more: "all" in it is a word, not every rule.
+    #[test]
+    fn a_reason_after_the_list_is_not_rules() {
+        let s = |sql| suppressions(sql, Dialect::Generic);
+        assert_eq!(
+            s("SELECT * FROM t -- sqlsift:ignore SQ001: the export needs all columns"),
+            ["sq001"]
+        );
+        assert_eq!(
+            s("SELECT * FROM t -- sqlsift:ignore SQ001 since we need all columns"),
+            ["sq001", "since", "we", "need", "columns"]
+        );
+        assert_eq!(s("DELETE FROM t -- sqlsift:ignore all"), ["all"]);
     }
 
     /// A string's escapes follow the dialect: a backslash-escaped quote
