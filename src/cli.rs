@@ -281,7 +281,18 @@ pub enum Gate {
     At(sqlsift_analyzer::detect::Severity),
 }
 
-fn parse_gate(s: &str) -> Result<Gate, String> {
+impl Gate {
+    /// The severity at which the gate fails a run, if it is on.
+    pub fn severity(self) -> Option<sqlsift_analyzer::detect::Severity> {
+        match self {
+            Gate::Off => None,
+            Gate::At(s) => Some(s),
+        }
+    }
+}
+
+/// A `--fail-on` value, or `fail_on` in sqlsift.toml.
+pub(crate) fn parse_gate(s: &str) -> Result<Gate, String> {
     if s.eq_ignore_ascii_case("none") {
         Ok(Gate::Off)
     } else {

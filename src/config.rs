@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::cli::Gate;
+
 /// The file name looked for in the current directory and its ancestors.
 pub const FILE_NAME: &str = "sqlsift.toml";
 
@@ -24,8 +26,10 @@ pub struct Config {
     /// The database the statements run against (`--schema` overrides `source`).
     #[serde(default)]
     pub schema: SchemaSection,
-    /// The lowest severity of a new finding that fails `report` (`--fail-on` overrides).
-    pub fail_on: Option<sqlsift_analyzer::detect::Severity>,
+    /// The lowest severity of a new finding that fails `report`, or `none`
+    /// (`--fail-on` overrides).
+    #[serde(default, deserialize_with = "gate")]
+    pub fail_on: Option<Gate>,
     /// Which lint rules run, and at what severity.
     #[serde(default)]
     pub rules: sqlsift_rules::RulesConfig,
@@ -135,6 +139,14 @@ fn find_upwards(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `fail_on`: a severity or `none`, as `--fail-on` takes them.
+fn gate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Gate>, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::cli::parse_gate(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +167,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.detect.loop_min, Some(3));
-        assert_eq!(c.fail_on, Some(sqlsift_analyzer::detect::Severity::Warning));
+        assert_eq!(
+            c.fail_on,
+            Some(Gate::At(sqlsift_analyzer::detect::Severity::Warning))
+        );
         assert_eq!(c.ignore.tables, ["audit"]);
         assert!((c.thresholds.slow_ms - 50.0).abs() < f64::EPSILON);
         assert!(

@@ -134,3 +134,35 @@ fn a_loop_min_under_two_is_a_usage_error() {
         assert!(err.contains("loop_min"), "{err}");
     }
 }
+
+/// `fail_on = "none"` in sqlsift.toml switches the gate off, as
+/// `--fail-on none` does: lint (whose gate is otherwise `warning`) passes
+/// with findings, and report's JSON has no gate.
+#[test]
+fn fail_on_none_in_the_settings_switches_the_gate_off() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sqlsift.toml"), "fail_on = \"none\"\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("sqlsift")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let lint = run(&["lint", &format!("{ROOT}/samples/lint/queries.sql")]);
+    let text = String::from_utf8_lossy(&lint.stdout);
+    assert!(text.contains("SQ0"), "{text}");
+    assert_eq!(lint.status.code(), Some(0), "{text}");
+    let report = run(&[
+        "report",
+        "--format",
+        "json",
+        &format!("{ROOT}/samples/orm/sqlite.jsonl"),
+    ]);
+    assert_eq!(report.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert!(r["gate"].is_null(), "{}", r["gate"]);
+    let err = settings_error("fail_on = \"loud\"\n");
+    assert!(err.contains("line 1") && err.contains("or none"), "{err}");
+}

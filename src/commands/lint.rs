@@ -176,11 +176,11 @@ pub fn run(args: &LintArgs, config: &Config) -> anyhow::Result<ExitCode> {
             seen.insert(key, found);
         }
     }
-    let fail_on = match args.fail_on {
-        Some(Gate::Off) => None,
-        Some(Gate::At(s)) => Some(s),
-        None => Some(config.fail_on.unwrap_or(Severity::Warning)),
-    };
+    let fail_on = args
+        .fail_on
+        .or(config.fail_on)
+        .unwrap_or(Gate::At(Severity::Warning))
+        .severity();
     let failing = fail_on.map_or(0, |g| {
         report.findings.iter().filter(|f| f.severity >= g).count()
     });

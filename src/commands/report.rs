@@ -43,11 +43,7 @@ pub fn run(args: &ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     if let Some(b) = &baseline {
         b.apply(&mut r);
     }
-    let fail_on = match args.fail_on {
-        Some(Gate::Off) => None,
-        Some(Gate::At(s)) => Some(s),
-        None => config.fail_on,
-    };
+    let fail_on = args.fail_on.or(config.fail_on).and_then(Gate::severity);
     let failed = report::gate::judge(&mut r, fail_on);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
