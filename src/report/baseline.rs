@@ -191,13 +191,7 @@ mod tests {
     /// the statement it was reported on.
     #[test]
     fn index_advice_is_known_by_table_and_keys_or_by_a_legacy_statement() {
-        let mut r = crate::report::build(
-            &sqlsift_analyzer::workload::Workload::default(),
-            &crate::report::Options::everything(
-                &crate::config::Config::default(),
-                &sqlsift_rules::Linter::new(&sqlsift_rules::RulesConfig::default()).unwrap(),
-            ),
-        );
+        let mut r = crate::report::empty_report();
         r.findings = vec![index("a", &["x"], "01"), index("b", &["z"], "01")];
         let baseline = Baseline {
             findings: vec![entry("a", &["x"], "02"), entry("c", &["w"], "01")],

@@ -296,6 +296,17 @@ fn sort_name(key: SortKey) -> &'static str {
     }
 }
 
+/// The report of an empty workload with default settings, for tests to
+/// fill with the findings they need.
+#[cfg(test)]
+pub(crate) fn empty_report() -> Report {
+    let linter = sqlsift_rules::Linter::new(&sqlsift_rules::RulesConfig::default()).expect("rules");
+    build(
+        &Workload::default(),
+        &Options::everything(&crate::config::Config::default(), &linter),
+    )
+}
+
 /// Builds the report of `workload`.
 #[must_use]
 pub fn build(workload: &Workload, opts: &Options) -> Report {
