@@ -135,6 +135,68 @@ fn has_window(e: &Expr) -> bool {
     found
 }
 
+/// Aggregate functions: one row per group rather than per input row. The
+/// standard ones and those of PostgreSQL, MySQL and SQLite.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "total",
+    "array_agg",
+    "string_agg",
+    "group_concat",
+    "listagg",
+    "xmlagg",
+    "range_agg",
+    "range_intersect_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "count_if",
+    "any_value",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "jsonb_object_agg",
+    "json_arrayagg",
+    "json_objectagg",
+    "json_group_array",
+    "json_group_object",
+    "std",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+    "corr",
+    "covar_pop",
+    "covar_samp",
+    "regr_avgx",
+    "regr_avgy",
+    "regr_count",
+    "regr_intercept",
+    "regr_r2",
+    "regr_slope",
+    "regr_sxx",
+    "regr_sxy",
+    "regr_syy",
+    "mode",
+    "percentile_cont",
+    "percentile_disc",
+];
+
+/// Whether `name` (lower case) is an aggregate function's.
+#[must_use]
+pub fn is_aggregate_name(name: &str) -> bool {
+    AGGREGATES.contains(&name)
+}
+
 fn is_aggregate(e: &Expr) -> bool {
     let mut found = false;
     let _ = sqlparser::ast::visit_expressions(e, |e| {
@@ -142,21 +204,7 @@ fn is_aggregate(e: &Expr) -> bool {
             let name = func.name.to_string().to_ascii_lowercase();
             // A window function (`count(*) OVER (…)`) keeps one row per input row.
             if func.over.is_none()
-                && matches!(
-                    name.as_str(),
-                    "count"
-                        | "sum"
-                        | "avg"
-                        | "min"
-                        | "max"
-                        | "array_agg"
-                        | "string_agg"
-                        | "group_concat"
-                        | "bool_and"
-                        | "bool_or"
-                        | "json_agg"
-                        | "jsonb_agg"
-                )
+                && is_aggregate_name(&name)
                 && !matches!(func.args, FunctionArguments::None)
             {
                 found = true;

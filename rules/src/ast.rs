@@ -434,62 +434,6 @@ pub fn string(e: &Expr) -> Option<&str> {
     }
 }
 
-/// Aggregate functions: one row per group rather than per input row. The
-/// standard ones and those of PostgreSQL, MySQL and SQLite.
-const AGGREGATES: &[&str] = &[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "total",
-    "array_agg",
-    "string_agg",
-    "group_concat",
-    "listagg",
-    "xmlagg",
-    "range_agg",
-    "range_intersect_agg",
-    "bool_and",
-    "bool_or",
-    "every",
-    "bit_and",
-    "bit_or",
-    "bit_xor",
-    "count_if",
-    "any_value",
-    "json_agg",
-    "jsonb_agg",
-    "json_object_agg",
-    "jsonb_object_agg",
-    "json_arrayagg",
-    "json_objectagg",
-    "json_group_array",
-    "json_group_object",
-    "std",
-    "stddev",
-    "stddev_pop",
-    "stddev_samp",
-    "variance",
-    "var_pop",
-    "var_samp",
-    "corr",
-    "covar_pop",
-    "covar_samp",
-    "regr_avgx",
-    "regr_avgy",
-    "regr_count",
-    "regr_intercept",
-    "regr_r2",
-    "regr_slope",
-    "regr_sxx",
-    "regr_sxy",
-    "regr_syy",
-    "mode",
-    "percentile_cont",
-    "percentile_disc",
-];
-
 /// Whether `e` calls an aggregate (not as a window function), outside its
 /// subqueries.
 pub fn has_aggregate(e: &Expr) -> bool {
@@ -497,7 +441,7 @@ pub fn has_aggregate(e: &Expr) -> bool {
     shallow(e, |x| {
         if let Expr::Function(f) = x
             && f.over.is_none()
-            && AGGREGATES.contains(&function_name(f).as_str())
+            && sqlsift_analyzer::facts::is_aggregate_name(&function_name(f))
         {
             found = true;
         }
